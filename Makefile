@@ -1,0 +1,54 @@
+# RAIL course: the two commands a newcomer needs are `make lab` and `make test`.
+# Both set up .venv on first use; nothing else has to be installed by hand but Python 3.11.
+
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+# Where `make lab` opens: the course index.
+INDEX  := index.ipynb
+# Extra options for pytest, e.g. `make test PYTEST_OPTS="-x -k datasets"`.
+PYTEST_OPTS ?=
+
+MODULES := $(notdir $(wildcard solutions/*))
+
+.PHONY: help setup lab test lint exercises datasets clean
+
+help:
+	@echo "make lab        open the course in JupyterLab (sets up .venv on first use)"
+	@echo "make test       run the whole test suite (sets up .venv on first use)"
+	@echo "make setup      create .venv with the pinned course and test requirements"
+	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make datasets   regenerate the committed CSVs in datasets/"
+	@echo "make lint       ruff on src/ and tests/"
+
+# The stamp is rebuilt whenever a requirements file or the package metadata changes.
+$(BIN)/.rail-installed: requirements.txt requirements-test.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "RAIL needs Python 3.11, found " + sys.version.split()[0]' \
+	  || { echo "Set PYTHON to a Python 3.11 interpreter, e.g. make PYTHON=/usr/bin/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==26.3
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	$(PY) -m pip install --quiet --no-deps --editable .
+	touch $@
+
+setup: $(BIN)/.rail-installed
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/$(INDEX)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_OPTS)
+
+lint: setup
+	$(BIN)/ruff check src tests
+
+exercises: setup
+	rm -rf exercises/*
+	for module in $(MODULES); do $(BIN)/nbgrader generate_assignment "$$module" --force --quiet || exit 1; done
+
+datasets: setup
+	$(PY) -m rail.datasets rebuild datasets
+
+clean:
+	rm -rf $(VENV) gradebook.db .pytest_cache

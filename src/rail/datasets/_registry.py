@@ -1,0 +1,201 @@
+"""The registry of the course's synthetic datasets: generate, load, write."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rail.datasets.anpr import generate_anpr_alerts
+
+DATA_DIR_ENV = "RAIL_DATA_DIR"
+"""Environment variable that, when set, names the folder the loader reads CSVs from."""
+
+
+class DatasetError(ValueError):
+    """A dataset was asked for with a bad name, parameter or path."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How to make one dataset.
+
+    Attributes
+    ----------
+    name:
+        The registry name, also the stem of the committed CSV and datasheet.
+    generator:
+        ``generator(rows, seed, **effects) -> DataFrame``.
+    rows, seed:
+        The defaults; the committed CSV is the generator's output at these values.
+    summary:
+        One line for listings.
+    """
+
+    name: str
+    generator: Callable[..., pd.DataFrame]
+    rows: int
+    seed: int
+    summary: str
+
+    @property
+    def effects(self) -> dict[str, Any]:
+        """The generator's effect parameters and their default values."""
+        params = inspect.signature(self.generator).parameters.values()
+        return {p.name: p.default for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+_REGISTRY: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="anpr_alerts",
+            generator=generate_anpr_alerts,
+            rows=240,
+            seed=2026,
+            summary="Module 00 warm-up: one week of number-plate recognition alerts",
+        ),
+    )
+}
+
+
+def names() -> list[str]:
+    """Return the names of all registered datasets, sorted."""
+    return sorted(_REGISTRY)
+
+
+def spec(name: str) -> DatasetSpec:
+    """Return the :class:`DatasetSpec` of ``name``; raise :class:`DatasetError` if unknown."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        known = ", ".join(names())
+        raise DatasetError(f"unknown dataset {name!r}; known datasets: {known}") from None
+
+
+def generate(
+    name: str, rows: int | None = None, seed: int | None = None, **effects: Any
+) -> pd.DataFrame:
+    """Generate dataset ``name`` afresh.
+
+    Parameters
+    ----------
+    name:
+        A registered dataset (see :func:`names`).
+    rows:
+        Number of rows; defaults to the size of the committed CSV.
+    seed:
+        Random seed; defaults to the seed of the committed CSV. The same ``(rows, seed,
+        effects)`` give the same table on every machine.
+    **effects:
+        Strengths of the generator's injected effects (see ``spec(name).effects`` and the
+        dataset's datasheet). Unknown names are an error, not silently ignored.
+
+    Examples
+    --------
+    >>> from rail import datasets
+    >>> datasets.generate("anpr_alerts", rows=5, seed=1).shape
+    (5, 6)
+    """
+    dataset = spec(name)
+    rows = dataset.rows if rows is None else rows
+    seed = dataset.seed if seed is None else seed
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise DatasetError(f"rows must be a positive whole number, got {rows!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise DatasetError(f"seed must be a whole number >= 0, got {seed!r}")
+    unknown = sorted(set(effects) - set(dataset.effects))
+    if unknown:
+        allowed = ", ".join(sorted(dataset.effects)) or "none"
+        raise DatasetError(
+            f"unknown effect(s) {', '.join(unknown)} for dataset {name!r}; allowed: {allowed}"
+        )
+    try:
+        return dataset.generator(rows, seed, **effects)
+    except ValueError as err:
+        raise DatasetError(f"dataset {name!r}: {err}") from None
+
+
+def data_dir() -> Path:
+    """Return the folder the committed CSVs are read from.
+
+    Looked up in this order, so the same ``load`` call works everywhere:
+
+    1. the folder named by the environment variable ``RAIL_DATA_DIR``;
+    2. the copy packaged inside an installed wheel (``rail/_data``: a hub image, Binder);
+    3. the ``datasets/`` folder of the repository the package was imported from (a clone with
+       an editable install).
+    """
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        folder = Path(override)
+        if not folder.is_dir():
+            raise DatasetError(f"{DATA_DIR_ENV} is set to {override!r}, which is not a folder")
+        return folder
+    packaged = resources.files("rail") / "_data"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    repository = Path(__file__).resolve().parents[3] / "datasets"
+    if repository.is_dir():
+        return repository
+    raise DatasetError(
+        "cannot find the course datasets: the rail package was installed without its data. "
+        f"Reinstall it from the course repository, or set {DATA_DIR_ENV} to the datasets/ folder."
+    )
+
+
+def csv_path(name: str) -> Path:
+    """Return the path of the committed CSV of dataset ``name``."""
+    return data_dir() / f"{spec(name).name}.csv"
+
+
+def load(name: str) -> pd.DataFrame:
+    """Load the committed copy of dataset ``name`` (the default parameters' output).
+
+    Examples
+    --------
+    >>> from rail import datasets
+    >>> datasets.load("anpr_alerts").shape
+    (240, 6)
+    """
+    path = csv_path(name)
+    if not path.is_file():
+        raise DatasetError(
+            f"dataset {name!r} is registered but its file {path} is missing; "
+            "run `make datasets` in the course repository to rebuild it"
+        )
+    return pd.read_csv(path)
+
+
+def write(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` to ``path`` as CSV or Parquet, chosen by the file extension.
+
+    Missing parent folders are created. CSVs are written with ``\\n`` line endings and no
+    index, so the same table gives the same bytes on every operating system.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".parquet"}:
+        raise DatasetError(f"cannot tell the format of {str(path)!r}: use a .csv or .parquet name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            frame.to_csv(path, index=False, lineterminator="\n")
+        else:
+            frame.to_parquet(path, index=False)
+    except ImportError as err:
+        raise DatasetError(f"writing Parquet needs pyarrow: {err}") from None
+    except OSError as err:
+        raise DatasetError(f"cannot write {str(path)!r}: {err.strerror or err}") from None
+    return path
+
+
+def rebuild(folder: str | os.PathLike[str]) -> list[Path]:
+    """Regenerate every dataset at its defaults into ``folder`` (as ``<name>.csv``)."""
+    return [write(generate(name), Path(folder) / f"{name}.csv") for name in names()]

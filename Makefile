@@ -12,7 +12,10 @@ PYTEST_OPTS ?=
 
 MODULES := $(notdir $(wildcard solutions/*))
 
-.PHONY: help setup lab test lint exercises datasets clean
+# nbgrader calls tools of its environment (alembic) by name: put the venv first on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help setup lab test lint exercises datasets bench clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (sets up .venv on first use)"
@@ -20,7 +23,8 @@ help:
 	@echo "make setup      create .venv with the pinned course and test requirements"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make datasets   regenerate the committed CSVs in datasets/"
-	@echo "make lint       ruff on src/ and tests/"
+	@echo "make lint       ruff on the Python code (also part of make test)"
+	@echo "make bench      measure each notebook's run time and peak memory (one core)"
 
 # The stamp is rebuilt whenever a requirements file or the package metadata changes.
 $(BIN)/.rail-installed: requirements.txt requirements-test.txt pyproject.toml
@@ -34,14 +38,17 @@ $(BIN)/.rail-installed: requirements.txt requirements-test.txt pyproject.toml
 
 setup: $(BIN)/.rail-installed
 
+# Jupyter refuses to run as root unless told; containers and some servers only have root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/$(INDEX)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(INDEX) $(ALLOW_ROOT)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_OPTS)
 
 lint: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks conftest.py nbgrader_config.py
 
 exercises: setup
 	rm -rf exercises/*
@@ -49,6 +56,9 @@ exercises: setup
 
 datasets: setup
 	$(PY) -m rail.datasets rebuild datasets
+
+bench: setup
+	$(PY) benchmarks/notebooks.py
 
 clean:
 	rm -rf $(VENV) gradebook.db .pytest_cache

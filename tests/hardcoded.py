@@ -1,0 +1,47 @@
+"""For each module, a submission hard-coded to the visible data, which hidden tests must catch.
+
+A trainee who copies the visible table's answers into ``return`` statements passes every
+visible test; only the hidden tests, which re-check on data the trainee has not seen, can
+tell. Each entry builds that submission from the committed data and names the test cells
+that must award it nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rail import datasets
+
+
+@dataclass(frozen=True)
+class HardCoded:
+    answers: dict[str, str]
+    """Source of each answer cell, by grade_id."""
+    caught: frozenset[str]
+    """grade_ids of the test cells that must score zero."""
+
+
+def _orientation() -> HardCoded:
+    alerts = datasets.load("anpr_alerts")
+    share = float((alerts["true_match"] == 0).mean())
+    by_district = {
+        district: float(value)
+        for district, value in (1 - alerts.groupby("district")["true_match"].mean()).items()
+    }
+    worst = max(by_district, key=by_district.__getitem__)
+    return HardCoded(
+        answers={
+            "false_alert_share": f"def false_alert_share(alerts):\n    return {share!r}",
+            "false_alert_share_by": (
+                "def false_alert_share_by(alerts, column):\n"
+                f"    return pd.Series({by_district!r})"
+            ),
+            "riskiest_group": f"def riskiest_group(alerts, column):\n    return {worst!r}",
+        },
+        caught=frozenset({"test_false_alert_share", "test_false_alert_share_by",
+                          "test_riskiest_group"}),
+    )
+
+
+HARD_CODED: dict[str, Callable[[], HardCoded]] = {"00-orientation": _orientation}

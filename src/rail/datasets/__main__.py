@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser("generate", help="generate one dataset to a CSV or Parquet file")
     gen.add_argument("name", help="dataset name (see `list`)")
-    gen.add_argument("--rows", type=int, help="number of rows (default: as committed)")
+    gen.add_argument("--rows", type=int, help="size, in the dataset's unit (see `list`)")
     gen.add_argument("--seed", type=int, help="random seed (default: as committed)")
     gen.add_argument(
         "--effect",
@@ -67,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 dataset = spec(name)
                 effects = ", ".join(f"{k}={v!r}" for k, v in dataset.effects.items())
                 print(f"{name}: {dataset.summary}")
-                print(f"    rows={dataset.rows} seed={dataset.seed} {effects}")
+                print(f"    rows={dataset.rows} ({dataset.unit}) seed={dataset.seed}")
+                print(f"    effects: {effects}")
         elif args.command == "generate":
             frame = generate(args.name, rows=args.rows, seed=args.seed, **dict(args.effect))
             path = write(frame, args.out)

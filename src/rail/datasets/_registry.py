@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from rail.datasets.anpr import generate_anpr_alerts
+from rail.datasets.patrol import generate_patrol_city
 
 DATA_DIR_ENV = "RAIL_DATA_DIR"
 """Environment variable that, when set, names the folder the loader reads CSVs from."""
@@ -36,6 +37,8 @@ class DatasetSpec:
         The defaults; the committed CSV is the generator's output at these values.
     summary:
         One line for listings.
+    unit:
+        What ``rows`` counts, when it is not the rows of the table.
     """
 
     name: str
@@ -43,6 +46,7 @@ class DatasetSpec:
     rows: int
     seed: int
     summary: str
+    unit: str = "rows"
 
     @property
     def effects(self) -> dict[str, Any]:
@@ -60,6 +64,15 @@ _REGISTRY: dict[str, DatasetSpec] = {
             rows=240,
             seed=2026,
             summary="Module 00 warm-up: one week of number-plate recognition alerts",
+            unit="alerts",
+        ),
+        DatasetSpec(
+            name="patrol_city",
+            generator=generate_patrol_city,
+            rows=400,
+            seed=2026,
+            summary="Module 01: true offending vs recorded incidents under uneven patrolling",
+            unit="neighbourhoods, one table row per neighbourhood and week",
         ),
     )
 }
@@ -89,7 +102,8 @@ def generate(
     name:
         A registered dataset (see :func:`names`).
     rows:
-        Number of rows; defaults to the size of the committed CSV.
+        Size of the dataset in its unit (``spec(name).unit``: alerts, neighbourhoods, ...);
+        defaults to the size of the committed CSV.
     seed:
         Random seed; defaults to the seed of the committed CSV. The same ``(rows, seed,
         effects)`` give the same table on every machine.

@@ -70,6 +70,23 @@ def test_bar_by_group_refuses_empty_input():
         plotting.bar_by_group(pd.Series(dtype=float), title="T", xlabel="x", ylabel="y")
 
 
+def test_grid_heatmap_places_values_by_position():
+    cells = pd.DataFrame({"x": [0, 1, 0, 1], "y": [0, 0, 1, 1], "v": [1.0, 2.0, 3.0, 4.0]})
+    ax = plotting.grid_heatmap(cells.sample(frac=1, random_state=0), "v", title="T",
+                               colorbar_label="v (units)")
+    image = ax.get_images()[0]
+    np.testing.assert_array_equal(image.get_array(), [[1.0, 2.0], [3.0, 4.0]])
+    assert image.get_cmap().name == "cividis"
+    assert ax.get_xlabel() == "Grid column (x)"
+    assert ax.figure.axes[-1].get_ylabel() == "v (units)"
+
+
+def test_grid_heatmap_refuses_repeated_cells():
+    cells = pd.DataFrame({"x": [0, 0], "y": [0, 0], "v": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="one row per"):
+        plotting.grid_heatmap(cells, "v", title="T", colorbar_label="v")
+
+
 def test_assert_close_accepts_numpy_scalars_and_rounding_noise():
     grading.assert_close(np.float64(0.1) + np.float64(0.2), 0.3, what="sum")
 

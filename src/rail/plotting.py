@@ -118,3 +118,35 @@ def bar_by_group(
         ax.legend()
     ax.grid(axis="x", visible=False)
     return label(ax, title=title, xlabel=xlabel, ylabel=ylabel)
+
+
+def grid_heatmap(
+    frame: pd.DataFrame,
+    value: str,
+    *,
+    title: str,
+    colorbar_label: str,
+    x: str = "x",
+    y: str = "y",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = SEQUENTIAL_CMAP,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw ``frame[value]`` as a map of grid cells at positions ``frame[x]``, ``frame[y]``.
+
+    ``frame`` has one row per cell (e.g. one week of ``patrol_city``, or a per-neighbourhood
+    summary). Cells missing from ``frame`` stay blank. Use the same ``vmin``/``vmax`` on maps
+    that are to be compared side by side.
+    """
+    if frame[[x, y]].duplicated().any():
+        raise ValueError(f"grid_heatmap needs one row per ({x}, {y}) cell; aggregate first")
+    grid = frame.pivot(index=y, columns=x, values=value)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.0, 4.2))
+    image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", cmap=cmap, vmin=vmin,
+                      vmax=vmax, extent=(grid.columns.min() - 0.5, grid.columns.max() + 0.5,
+                                         grid.index.min() - 0.5, grid.index.max() + 0.5))
+    ax.figure.colorbar(image, ax=ax, label=colorbar_label)
+    ax.grid(visible=False)
+    return label(ax, title=title, xlabel=f"Grid column ({x})", ylabel=f"Grid row ({y})")

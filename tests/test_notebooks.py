@@ -64,6 +64,13 @@ def test_lessons_were_run_top_to_bottom_in_one_session(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=str)
+def test_lessons_carry_no_widget_state(path):
+    # nbconvert stores the state of every widget it ran; it changes on each run (diff noise)
+    # and is only a frozen copy. Live widgets come back when the reader runs the cell.
+    assert "widgets" not in _read(path).metadata, f"{path}: strip metadata.widgets"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=str)
 def test_lessons_carry_no_error_outputs(path):
     for cell in _code_cells(_read(path)):
         for output in cell.outputs:

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
 
 OKABE_ITO: dict[str, str] = {
     "orange": "#E69F00",
@@ -130,7 +131,7 @@ def grid_heatmap(
     y: str = "y",
     vmin: float | None = None,
     vmax: float | None = None,
-    cmap: str = SEQUENTIAL_CMAP,
+    cmap: str | Colormap = SEQUENTIAL_CMAP,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw ``frame[value]`` as a map of grid cells at positions ``frame[x]``, ``frame[y]``.

@@ -44,4 +44,31 @@ def _orientation() -> HardCoded:
     )
 
 
-HARD_CODED: dict[str, Callable[[], HardCoded]] = {"00-orientation": _orientation}
+def _data_and_bias() -> HardCoded:
+    city = datasets.load("patrol_city")
+    totals = city.groupby("majority_group")[["recorded", "true_offences"]].sum()
+    ratios = {
+        group: float(value)
+        for group, value in (totals["recorded"] / totals["true_offences"]).items()
+    }
+    return HardCoded(
+        answers={
+            "recorded_to_true_ratio": (
+                'def recorded_to_true_ratio(city, column="majority_group"):\n'
+                f"    return pd.Series({ratios!r})"
+            ),
+            # Not the visible data but the lesson's answer: "the correction recovers the truth".
+            "correction_recovers": (
+                "def final_shares(true_rates, days, seed, corrected):\n"
+                "    rates = np.asarray(true_rates, dtype=float)\n"
+                "    return rates / rates.sum()"
+            ),
+        },
+        caught=frozenset({"test_recorded_to_true_ratio", "test_correction_recovers"}),
+    )
+
+
+HARD_CODED: dict[str, Callable[[], HardCoded]] = {
+    "00-orientation": _orientation,
+    "01-data-and-bias": _data_and_bias,
+}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from rail.datasets.anpr import generate_anpr_alerts
 from rail.datasets.patrol import generate_patrol_city
+from rail.datasets.risk import generate_risk_assessment
 
 DATA_DIR_ENV = "RAIL_DATA_DIR"
 """Environment variable that, when set, names the folder the loader reads CSVs from."""
@@ -73,6 +74,14 @@ _REGISTRY: dict[str, DatasetSpec] = {
             seed=2026,
             summary="Module 01: true offending vs recorded incidents under uneven patrolling",
             unit="neighbourhoods, one table row per neighbourhood and week",
+        ),
+        DatasetSpec(
+            name="risk_assessment",
+            generator=generate_risk_assessment,
+            rows=6000,
+            seed=2026,
+            summary="Modules 02-03: a pretrial risk-score cohort, re-arrest label and true outcome",
+            unit="people",
         ),
     )
 }

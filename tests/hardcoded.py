@@ -68,7 +68,47 @@ def _data_and_bias() -> HardCoded:
     )
 
 
+def _fairness_metrics() -> HardCoded:
+    cohort = datasets.load("risk_assessment")
+    y_true = cohort["rearrest_2y"].to_numpy()
+    y_pred = (cohort["risk_score"] >= 5).astype(int).to_numpy()
+    groups = cohort["group"].to_numpy()
+    counts, fnr, thresholds = {}, {}, {}
+    for group in ("A", "B"):
+        t, p = y_true[groups == group], y_pred[groups == group]
+        counts[group] = [
+            int(((t == a) & (p == b)).sum()) for a, b in ((0, 0), (0, 1), (1, 0), (1, 1))
+        ]
+        fnr[group] = float(((t == 1) & (p == 0)).sum() / (t == 1).sum())
+        negatives = cohort.loc[(groups == group) & (y_true == 0), "risk_score"].to_numpy()
+        size = int((groups == group).sum())
+        thresholds[size] = next(th for th in range(1, 12) if (negatives >= th).mean() <= 0.2)
+    table = {name: [counts["A"][i], counts["B"][i]]
+             for i, name in enumerate(["tn", "fp", "fn", "tp"])}
+    return HardCoded(
+        answers={
+            "confusion_by_group": (
+                "def confusion_by_group(y_true, y_pred, groups):\n"
+                f"    return pd.DataFrame({table!r}, index=['A', 'B'])"
+            ),
+            # The visible data's largest gap, as literals.
+            "largest_disparity": (
+                "def largest_disparity(y_true, y_pred, groups):\n"
+                f"    return ('false negative rate', {abs(fnr['A'] - fnr['B'])!r})"
+            ),
+            # Group A's and group B's thresholds, told apart by the number of people.
+            "threshold_choice": (
+                "def lowest_threshold_with_fpr_at_most(scores, y_true, max_fpr):\n"
+                f"    return {thresholds!r}[len(scores)]"
+            ),
+        },
+        caught=frozenset({"test_confusion_by_group", "test_largest_disparity",
+                          "test_threshold_choice"}),
+    )
+
+
 HARD_CODED: dict[str, Callable[[], HardCoded]] = {
     "00-orientation": _orientation,
     "01-data-and-bias": _data_and_bias,
+    "02-fairness-metrics": _fairness_metrics,
 }

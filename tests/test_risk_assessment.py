@@ -106,9 +106,9 @@ def test_features_carry_signal_about_the_label(cohort):
 @pytest.mark.parametrize(
     ("effects", "message"),
     [
-        ({"share_b": 1.5}, "share_b must be between 0 and 1"),
-        ({"detection_a": 0.0}, "detection_a must be in"),
-        ({"enforcement_ratio": 2.0}, "detection_a \\* enforcement_ratio <= 1"),
+        ({"share_b": 1.5}, "share_b must be a probability between 0 and 1"),
+        ({"detection_a": 1.5}, "detection_a must be a probability between 0 and 1"),
+        ({"enforcement_ratio": 2.0}, "must not exceed 1, got 0.75 \\* 2.0"),
         ({"score_noise": -1}, "score_noise must be a number >= 0"),
     ],
 )

@@ -18,19 +18,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from rail.datasets._checks import probability
+
 DISTRICTS: tuple[str, ...] = ("Riverside", "Old Town", "Harbour", "Hillcrest")
 """The four fictional districts, in the order that ``mobile_share`` follows."""
 
 DEFAULT_MOBILE_SHARE: tuple[float, ...] = (0.1, 0.2, 0.6, 0.3)
 DEFAULT_FALSE_ALERT_FIXED = 0.08
 DEFAULT_FALSE_ALERT_MOBILE = 0.35
-
-
-def _check_probability(name: str, value: float) -> float:
-    value = float(value)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be a probability between 0 and 1, got {value!r}")
-    return value
 
 
 def generate_anpr_alerts(
@@ -66,15 +61,15 @@ def generate_anpr_alerts(
         0-1) and ``true_match`` (1 if the vehicle really was the listed one, else 0: the ground
         truth, which in practice is only known after an officer checks).
     """
-    p_fixed = _check_probability("false_alert_fixed", false_alert_fixed)
-    p_mobile = _check_probability("false_alert_mobile", false_alert_mobile)
+    p_fixed = probability("false_alert_fixed", false_alert_fixed)
+    p_mobile = probability("false_alert_mobile", false_alert_mobile)
     shares = np.asarray(mobile_share, dtype=float)
     if shares.shape != (len(DISTRICTS),):
         raise ValueError(
             f"mobile_share needs one value per district ({len(DISTRICTS)}), got {shares.size}"
         )
     for district, share in zip(DISTRICTS, shares, strict=True):
-        _check_probability(f"mobile_share for {district}", share)
+        probability(f"mobile_share for {district}", share)
 
     rng = np.random.default_rng(seed)
     district_idx = rng.integers(0, len(DISTRICTS), size=rows)

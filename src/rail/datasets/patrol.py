@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rail.datasets._checks import finite, non_negative, positive, positive_whole, probability
+
 DEFAULT_WEEKS = 52
 DEFAULT_PATROL_BIAS = 2.0
 DEFAULT_REPORTING_RATE = 0.2
@@ -79,20 +81,11 @@ def generate_patrol_city(
         ``true_offences``, ``discovered``, ``reported`` and ``recorded`` (= discovered +
         reported). The first columns repeat for every week of a neighbourhood.
     """
-    if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
-        raise ValueError(f"weeks must be a positive whole number, got {weeks!r}")
-    if not 0.0 <= float(reporting_rate) <= 1.0:
-        raise ValueError(
-            f"reporting_rate must be a probability between 0 and 1, got {reporting_rate!r}"
-        )
-    if not 0.0 <= float(detection_per_patrol) < np.inf:
-        raise ValueError(
-            f"detection_per_patrol must be a number >= 0, got {detection_per_patrol!r}"
-        )
-    if not 0.0 < float(group_rate_ratio) < np.inf:
-        raise ValueError(f"group_rate_ratio must be a number > 0, got {group_rate_ratio!r}")
-    if not np.isfinite(float(patrol_bias)):
-        raise ValueError(f"patrol_bias must be a finite number, got {patrol_bias!r}")
+    weeks = positive_whole("weeks", weeks)
+    reporting_rate = probability("reporting_rate", reporting_rate)
+    detection_per_patrol = non_negative("detection_per_patrol", detection_per_patrol)
+    group_rate_ratio = positive("group_rate_ratio", group_rate_ratio)
+    patrol_bias = finite("patrol_bias", patrol_bias)
 
     rng = np.random.default_rng(seed)
     side = int(np.ceil(np.sqrt(rows)))

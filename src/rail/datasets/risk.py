@@ -26,6 +26,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from rail.datasets._checks import finite, non_negative, positive, probability
+
 GROUPS = ("A", "B")
 DISTRICTS = tuple(f"D{i}" for i in range(1, 9))
 # Share of group-B residents in each district: residence carries the group (a proxy).
@@ -116,19 +118,16 @@ def generate_risk_assessment(
         residence follows group), ``risk_score`` (vendor decile 1-10), ``rearrest_2y``
         (the label, 0/1) and ``reoffend_2y`` (ground truth, 0/1).
     """
-    if not 0.0 <= float(share_b) <= 1.0:
-        raise ValueError(f"share_b must be between 0 and 1, got {share_b!r}")
-    if not 0.0 < float(detection_a) <= 1.0:
-        raise ValueError(f"detection_a must be in (0, 1], got {detection_a!r}")
-    if not float(enforcement_ratio) > 0.0 or detection_a * enforcement_ratio > 1.0:
+    share_b = probability("share_b", share_b)
+    detection_a = probability("detection_a", detection_a)
+    enforcement_ratio = positive("enforcement_ratio", enforcement_ratio)
+    if detection_a * enforcement_ratio > 1.0:
         raise ValueError(
-            "enforcement_ratio must be > 0 with detection_a * enforcement_ratio <= 1, got "
-            f"{enforcement_ratio!r} (detection_a={detection_a!r})"
+            "detection_a * enforcement_ratio is group B's detection probability and must not "
+            f"exceed 1, got {detection_a} * {enforcement_ratio}"
         )
-    if not np.isfinite(float(history_bias)):
-        raise ValueError(f"history_bias must be a finite number, got {history_bias!r}")
-    if not 0.0 <= float(score_noise) < np.inf:
-        raise ValueError(f"score_noise must be a number >= 0, got {score_noise!r}")
+    history_bias = finite("history_bias", history_bias)
+    score_noise = non_negative("score_noise", score_noise)
 
     rng = np.random.default_rng(seed)
     is_b = rng.random(rows) < share_b

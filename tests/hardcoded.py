@@ -107,8 +107,42 @@ def _fairness_metrics() -> HardCoded:
     )
 
 
+def _bias_mitigation() -> HardCoded:
+    # The visible data's answers, as literals (computed once from the committed cohort).
+    return HardCoded(
+        answers={
+            "reweighing": (
+                "def reweighing_weights(groups, y):\n"
+                "    weight_of = {('A', 0): 0.9026189737223258, ('A', 1): 1.1381601350359607,\n"
+                "                 ('B', 0): 1.125705795940171, ('B', 1): 0.8883807660381833}\n"
+                "    return np.array([weight_of[(g, int(label))] for g, label in zip(groups, y)])"
+            ),
+            "find_proxy": (
+                "def strongest_proxy(frame, group_column, candidates):\n"
+                "    return 'district'"
+            ),
+            "equal_fpr_thresholds": (
+                "def equal_fpr_thresholds(scores, y, groups, target_fpr):\n"
+                "    visible = {0.2: {'A': 0.4957682717179594, 'B': 0.5425722797770174},\n"
+                "               0.3: {'A': 5.0, 'B': 6.0}}\n"
+                "    return visible[target_fpr]"
+            ),
+            "read_tradeoff": (
+                "def best_within_bound(sweep, max_disparity):\n"
+                "    visible = {0.10: ('exponentiated gradient', 0.8, 0.632, 0.092),\n"
+                "               0.15: ('group thresholds', 1.0, 0.641, 0.143)}\n"
+                "    names = ['method', 'strength', 'accuracy', 'disparity']\n"
+                "    return pd.Series(dict(zip(names, visible[max_disparity])))"
+            ),
+        },
+        caught=frozenset({"test_reweighing", "test_find_proxy", "test_equal_fpr_thresholds",
+                          "test_read_tradeoff"}),
+    )
+
+
 HARD_CODED: dict[str, Callable[[], HardCoded]] = {
     "00-orientation": _orientation,
     "01-data-and-bias": _data_and_bias,
     "02-fairness-metrics": _fairness_metrics,
+    "03-bias-mitigation": _bias_mitigation,
 }

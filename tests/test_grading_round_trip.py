@@ -8,6 +8,7 @@ full marks, zero, and catch the hard-coded answer; the exported CSV must say the
 import nbformat
 import pytest
 
+from rail import cohort
 from tests.course import NOTEBOOK, Course, autograded_points, run_checked, solved, with_answers
 from tests.hardcoded import HARD_CODED
 from tests.paths import BIN, MODULE_IDS, ROOT
@@ -57,3 +58,19 @@ def test_round_trip_full_marks_zero_and_hard_coded_caught(module, tmp_path):
     assert grades.loc["hardcoded", "score"] == pytest.approx(sum(hard.values()))
     assert grades.loc["hardcoded", "score"] < total
     assert (grades["assignment"] == module).all()
+
+    # The instructor's report reads the same gradebook and agrees with the export.
+    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    table = cohort.grades_table(db, module)
+    totals = cohort.score_distribution(table)
+    assert totals.to_dict() == pytest.approx(grades["score"].to_dict())
+    difficulty = cohort.task_difficulty(table).droplevel("notebook")
+    expected_share = {cell: 2 / 3 for cell in points} | {cell: 1 / 3 for cell in hard_coded.caught}
+    assert difficulty["share_full_points"][list(points)].to_dict() == pytest.approx(expected_share)
+    written = difficulty.index.difference(list(points))  # hand-graded answers
+    assert (difficulty.loc[written, "to_grade_by_hand"] == 2).all()  # blank is scored 0 already
+    out = tmp_path / "report"
+    assert cohort.main(["report", module, "--db", db, "--out", f"{out}.png",
+                        "--csv", f"{out}.csv"]) == 0
+    assert (tmp_path / "report.png").stat().st_size > 0
+    assert cohort.main(["report", "no-such-module", "--db", db]) == 2

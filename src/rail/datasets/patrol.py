@@ -105,18 +105,18 @@ def generate_patrol_city(
     log_rate = 1.2 * crime_field + rng.normal(0, 0.25, rows)
     centred_share = group_b_share - group_b_share.mean()
     log_rate -= centred_share * (centred_share @ log_rate) / (centred_share @ centred_share)
-    log_rate += np.log(float(group_rate_ratio)) * group_b_share
+    log_rate += np.log(group_rate_ratio) * group_b_share
     relative = np.exp(log_rate)
     true_rate = MEAN_TRUE_RATE * relative / relative.mean()
 
-    intensity = np.exp(float(patrol_bias) * group_b_share)
+    intensity = np.exp(patrol_bias * group_b_share)
     intensity /= intensity.mean()
-    p_discover = 1.0 - np.exp(-float(detection_per_patrol) * intensity)
+    p_discover = 1.0 - np.exp(-detection_per_patrol * intensity)
 
     expected = population / 1000.0 * true_rate
     true_offences = rng.poisson(np.broadcast_to(expected, (weeks, rows)))
     discovered = rng.binomial(true_offences, p_discover)
-    reported = rng.binomial(true_offences - discovered, float(reporting_rate))
+    reported = rng.binomial(true_offences - discovered, reporting_rate)
 
     def per_week(values: np.ndarray) -> np.ndarray:
         return np.tile(values, weeks)

@@ -26,11 +26,15 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
-def run_checked(args: list[str], cwd: Path, timeout: float = 600) -> str:
-    """Run a command; on failure raise with its whole output, so a red test says why."""
+def run_checked(args: list[str], cwd: Path, timeout: float = 600,
+                env: dict[str, str] | None = None) -> str:
+    """Run a command; on failure raise with its whole output, so a red test says why.
+
+    The environment defaults to :func:`nbgrader_env`. Returns stdout followed by stderr.
+    """
     result = subprocess.run(
-        args, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout,
-        check=False,
+        args, cwd=cwd, env=nbgrader_env() if env is None else env, capture_output=True,
+        text=True, timeout=timeout, check=False,
     )
     output = result.stdout + result.stderr
     if result.returncode != 0:

@@ -8,25 +8,18 @@ environment and executes module 00's lesson there, with the package installed no
 
 import os
 import re
-import subprocess
 import sys
 import venv
 from pathlib import Path
 
 import pytest
 
+from tests.course import run_checked
 from tests.paths import ROOT, copy_repository
 
 pytestmark = pytest.mark.slow
 
 LESSON = Path("modules/00-orientation/lesson.ipynb")
-
-
-def _run(args, cwd, env):
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=900, check=False)
-    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 def test_runtime_pins_the_python_the_course_is_tested_on():
@@ -52,13 +45,15 @@ def test_binder_environment_builds_and_runs_the_first_lesson(tmp_path):
     env.pop("RAIL_DATA_DIR", None)
     python = str(env_dir / "bin" / "python")
 
-    _run([python, "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"], repo, env)
-    _run(["binder/postBuild"], repo, env)
+    run_checked([python, "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+                repo, timeout=900, env=env)
+    run_checked(["binder/postBuild"], repo, timeout=900, env=env)
 
     # The package is a regular install whose datasets travel inside it, not the clone's.
-    where = _run([python, "-c", "import rail.datasets as d; print(d.data_dir())"], tmp_path, env)
+    where = run_checked([python, "-c", "import rail.datasets as d; print(d.data_dir())"],
+                        tmp_path, env=env)
     assert Path(where.strip()).is_relative_to(env_dir), where
 
-    _run([python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-          "--output-dir", str(tmp_path / "out"), str(LESSON)], repo, env)
+    run_checked([python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                 "--output-dir", str(tmp_path / "out"), str(LESSON)], repo, timeout=900, env=env)
     assert (tmp_path / "out" / LESSON.name).is_file()

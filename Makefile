@@ -1,5 +1,7 @@
 # RAIL course: the two commands a newcomer needs are `make lab` and `make test`.
-# Both set up .venv on first use; nothing else has to be installed by hand but Python 3.11.
+# Both set up .venv on first use; nothing else has to be installed by hand but Python 3.11
+# (`make test` also installs the Debian packages the grader's tests need, see
+# scripts/system-packages.sh).
 
 PYTHON ?= python3.11
 VENV   ?= .venv
@@ -12,10 +14,17 @@ PYTEST_OPTS ?=
 
 MODULES := $(notdir $(wildcard solutions/*))
 
+# Instructors: the module a cohort command works on, e.g. `make autograde MODULE=00-orientation`.
+MODULE ?=
+# Submissions graded at once (default: one per core) and other options of rail.grader.
+JOBS   ?= 0
+GRADER_OPTS ?=
+
 # nbgrader calls tools of its environment (alembic) by name: put the venv first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help setup lab test lint exercises datasets bench clean
+.PHONY: help setup system-packages lab test lint exercises datasets bench clean \
+        release collect autograde feedback grades report module-given
 
 help:
 	@echo "make lab        open the course in JupyterLab (sets up .venv on first use)"
@@ -24,7 +33,15 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make datasets   regenerate the committed CSVs in datasets/"
 	@echo "make lint       ruff on the Python code (also part of make test)"
-	@echo "make bench      measure each notebook's run time and peak memory (one core)"
+	@echo "make bench      notebook run times and memory"
+	@echo
+	@echo "Instructors (see docs/instructors.md), each with MODULE=<module id>:"
+	@echo "make release    release the module to trainees (nbgrader exchange)"
+	@echo "make collect    collect the trainees' submissions"
+	@echo "make autograde  grade every submission: sandboxed, in parallel (JOBS=n)"
+	@echo "make feedback   generate the feedback and release it to trainees"
+	@echo "make grades     export every grade to grades.csv"
+	@echo "make report     score distribution and per-task difficulty (reports/)"
 
 # The stamp is rebuilt whenever a requirements file or the package metadata changes.
 $(BIN)/.rail-installed: requirements.txt requirements-test.txt pyproject.toml
@@ -38,13 +55,16 @@ $(BIN)/.rail-installed: requirements.txt requirements-test.txt pyproject.toml
 
 setup: $(BIN)/.rail-installed
 
+system-packages:
+	@bash scripts/system-packages.sh
+
 # Jupyter refuses to run as root unless told; containers and some servers only have root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(INDEX) $(ALLOW_ROOT)
 
-test: setup
+test: setup system-packages
 	$(PY) -m pytest $(PYTEST_OPTS)
 
 lint: setup
@@ -57,8 +77,34 @@ exercises: setup
 datasets: setup
 	$(PY) -m rail.datasets rebuild datasets
 
-bench: setup
+bench: setup system-packages
 	$(PY) benchmarks/notebooks.py
+
+# --- instructors: one cohort, one module at a time -------------------------------------
+
+module-given:
+	@test -n "$(MODULE)" || { echo "Say which module, e.g. make $(MAKECMDGOALS) MODULE=00-orientation (one of: $(MODULES))"; exit 2; }
+	@test -d "solutions/$(MODULE)" || { echo "No module '$(MODULE)'; the modules are: $(MODULES)"; exit 2; }
+
+release: setup module-given
+	$(BIN)/nbgrader generate_assignment "$(MODULE)" --force --quiet
+	$(BIN)/nbgrader release_assignment "$(MODULE)" --force
+
+collect: setup module-given
+	$(BIN)/nbgrader collect "$(MODULE)"
+
+autograde: setup module-given
+	$(PY) -m rail.grader autograde "$(MODULE)" --jobs $(JOBS) $(GRADER_OPTS)
+
+feedback: setup module-given
+	$(BIN)/nbgrader generate_feedback "$(MODULE)"
+	$(BIN)/nbgrader release_feedback "$(MODULE)"
+
+grades: setup
+	$(BIN)/nbgrader export --to grades.csv
+
+report: setup module-given
+	$(PY) -m rail.cohort report "$(MODULE)" --out "reports/$(MODULE).png" --csv "reports/$(MODULE).csv"
 
 clean:
 	rm -rf $(VENV) gradebook.db .pytest_cache

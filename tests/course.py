@@ -121,12 +121,18 @@ class Course:
         self.nbgrader("submit", module, "--course=rail", f"--student={trainee}", cwd=home)
 
     def grade(self, module: str) -> pd.DataFrame:
-        """Collect, autograde and export; return the exported grades CSV as a table."""
+        """Collect, autograde as ``make autograde`` does (rail.grader: sandboxed, in
+        parallel) and export; return the exported grades CSV as a table."""
         self.nbgrader("collect", module)
-        self.nbgrader("autograde", module, "--force")
+        self.autograde(module, "--force", "--jobs", "2")
         out = self.root / "grades.csv"
         self.nbgrader("export", f"--to={out}")
         return pd.read_csv(out)
+
+    def autograde(self, module: str, *options: str) -> str:
+        """Run ``python -m rail.grader autograde module *options``; return its output."""
+        return run_checked([str(BIN / "python"), "-m", "rail.grader", "autograde", module,
+                            *options], cwd=self.root, timeout=900)
 
     def cell_scores(self, module: str, trainee: str) -> dict[str, float]:
         """Score of every automatically scored cell of one trainee's notebook, by grade_id.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -106,15 +107,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="score distribution and per-task difficulty")
     report.add_argument("assignment", help="assignment (module) id, e.g. 00-orientation")
-    report.add_argument("--db", default="sqlite:///gradebook.db", help="nbgrader db_url")
+    report.add_argument("--db", default=None,
+                        help="nbgrader db_url (default: the one of the course in this folder)")
     report.add_argument("--out", help="write the figure to this PNG file")
     report.add_argument("--csv", help="write the per-task table to this CSV file")
     args = parser.parse_args(argv)
     try:
-        grades = grades_table(args.db, args.assignment)
-    except ValueError as err:
+        db_url = args.db or _course_db_url()
+        grades = grades_table(db_url, args.assignment)
+    except (ValueError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for path in (args.csv, args.out):
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
     difficulty = task_difficulty(grades)
     totals = score_distribution(grades)
     print(f"{args.assignment}: {len(totals)} trainees, median total {totals.median():g}")
@@ -124,6 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out:
         plot_report(grades, assignment=args.assignment).savefig(args.out)
     return 0
+
+
+def _course_db_url() -> str:
+    """The gradebook of the course in the current folder, as its nbgrader_config.py says."""
+    from rail.grader import load_course
+
+    return load_course(Path.cwd()).db_url
 
 
 if __name__ == "__main__":

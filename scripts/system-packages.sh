@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Debian packages the grader and its tests need beyond Python:
+#   bubblewrap  the sandbox trainee code runs in while it is graded (rail.sandbox)
+#   postgresql  a real server for the tests of a PostgreSQL gradebook
+# Installs whichever is missing (as root, or through sudo); does nothing when both are there.
+set -euo pipefail
+
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "Please install the Debian packages: ${need[*]} (needs root)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "Installing Debian packages: ${need[*]}"
+"${sudo[@]}" apt-get install -y --no-install-recommends "${need[@]}" \
+  || { "${sudo[@]}" apt-get update && "${sudo[@]}" apt-get install -y --no-install-recommends "${need[@]}"; }

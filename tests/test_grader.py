@@ -1,0 +1,336 @@
+"""rail.grader on a cohort: nothing lost under bad input, a sandbox that holds, and parallel
+grading that gives the grades of nbgrader's own sequential run.
+
+Module 00 is used throughout (7 autograded points in four test cells, the fastest to run).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import subprocess
+import threading
+
+import nbformat
+import pytest
+
+from rail import cohort as reports
+from rail.grader import GRADED, NOT_GRADED, NOT_SUBMITTED
+from rail.sandbox import (
+    SandboxError,
+    _require_dedicated,
+    exposing,
+    mark_dedicated,
+    safe_readonly_paths,
+)
+from tests.cohort import Cohort, tree_digest
+from tests.course import NOTEBOOK, nb_cells
+from tests.hardcoded import HARD_CODED
+from tests.paths import BIN, ROOT
+
+pytestmark = pytest.mark.slow
+
+MODULE = "00-orientation"
+FULL = 7.0  # autograded points of module 00; the reflection is graded by hand
+CELL_TIMEOUT = "10"
+
+
+def outcomes(course: Cohort) -> dict[str, dict[str, str]]:
+    with (course.root / "outcomes" / f"{MODULE}.csv").open() as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def cell_outputs(course: Cohort, trainee: str) -> str:
+    """All text the graded notebook of ``trainee`` printed."""
+    nb = nbformat.read(course.root / "autograded" / trainee / MODULE / NOTEBOOK, as_version=4)
+    return "".join(o.get("text", "") for cell in nb.cells if cell.cell_type == "code"
+                   for o in cell.outputs)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture(scope="module")
+def bad_cohort(tmp_path_factory) -> Cohort:
+    """One autograde run over a cohort holding every kind of bad submission."""
+    course = Cohort(tmp_path_factory.mktemp("bad-cohort"), MODULE)
+    solution = course.solution()
+    course.submit_notebook("full", solution)
+    course.submit_text("corrupt", NOTEBOOK, '{"cells": [{"cell_type": "code", ')
+    course.submit_notebook("looping", course.solution_with(
+        {"riskiest_group": "while True:\n    pass"}))
+    course.submit_notebook("crashing", course.solution_with(
+        {"lifecycle_choice": "import os\nos._exit(3)"}))
+    course.submit_notebook("chatty", course.solution_with(
+        {"false_alert_share": 'print("x" * 30_000_000)\n' + course.answer("false_alert_share")}))
+    course.submit_notebook("greedy", course.solution_with(
+        {"false_alert_share_by": "import numpy as np\nhog = np.ones(40 * 2**30 // 8)\n"
+         + course.answer("false_alert_share_by")}))
+    course.submit_notebook("renamed", solution, name="assignment (1).ipynb")
+    course.submit_text("empty", "notes.txt", "I ran out of time.")
+    # Leaves a pipe and a link to the gradebook in its working copy for the grader to copy.
+    mischief = course.solution()
+    mischief.cells.append(nbformat.v4.new_code_cell(
+        f"import os\nos.mkfifo('pipe')\nos.symlink({str(course.root / 'gradebook.db')!r}, "
+        "'gradebook.db')"))
+    course.submit_notebook("mischief", mischief)
+
+    # Wrong Task 1, its test edited to pass; Task 3's test deleted (the answer is right).
+    tampered = course.solution_with({"false_alert_share": "def false_alert_share(alerts):\n"
+                                                          "    return 0.0"})
+    nb_cells(tampered)["test_false_alert_share"].source = "pass"
+    tampered.cells = [c for c in tampered.cells
+                      if c.metadata.get("nbgrader", {}).get("grade_id") != "test_riskiest_group"]
+    course.submit_notebook("tampered", tampered)
+
+    course.before = tree_digest(course.root / "submitted")
+    course.output = course.autograde(MODULE, "--jobs", "2", "--cell-timeout", CELL_TIMEOUT)
+    return course
+
+
+def test_every_trainee_gets_an_outcome(bad_cohort):
+    found = outcomes(bad_cohort)
+    assert set(found) == {"full", "corrupt", "looping", "crashing", "chatty", "greedy",
+                          "renamed", "empty", "tampered", "mischief"}, bad_cohort.output
+
+
+def test_a_correct_submission_is_graded_normally_beside_bad_ones(bad_cohort):
+    row = outcomes(bad_cohort)["full"]
+    assert (row["status"], float(row["score"]), row["notes"]) == (GRADED, FULL, "")
+
+
+def test_invalid_json_is_not_graded_and_says_why(bad_cohort):
+    row = outcomes(bad_cohort)["corrupt"]
+    assert row["status"] == NOT_GRADED and float(row["score"]) == 0
+    assert "not valid JSON (line 1" in row["notes"]
+
+
+def test_an_endless_loop_is_stopped_and_the_rest_graded(bad_cohort):
+    row = outcomes(bad_cohort)["looping"]
+    assert row["status"] == GRADED
+    assert float(row["score"]) == FULL - 1  # Task 3 (1 point) never defined its function
+    assert "'riskiest_group' was stopped at the time limit" in row["notes"]
+
+
+def test_a_dead_kernel_is_reported(bad_cohort):
+    row = outcomes(bad_cohort)["crashing"]
+    assert row["status"] == NOT_GRADED and float(row["score"]) == 0
+    assert "kernel died" in row["notes"]
+
+
+def test_tens_of_megabytes_of_output_are_cut(bad_cohort):
+    row = outcomes(bad_cohort)["chatty"]
+    assert (row["status"], float(row["score"])) == (GRADED, FULL)
+    assert "'false_alert_share' printed more than 1,000,000 bytes" in row["notes"]
+    graded = bad_cohort.root / "autograded" / "chatty" / MODULE / NOTEBOOK
+    assert graded.stat().st_size < 2_000_000
+
+
+def test_memory_beyond_the_limit_fails_only_that_cell(bad_cohort):
+    row = outcomes(bad_cohort)["greedy"]
+    assert row["status"] == GRADED
+    # Task 2 (3 points) never defined its function, and Task 3 (1 point) calls it.
+    assert float(row["score"]) == FULL - 4
+    assert "'false_alert_share_by' ran out of memory (limit 2 GiB)" in row["notes"]
+
+
+def test_a_renamed_notebook_is_graded_and_reported(bad_cohort):
+    row = outcomes(bad_cohort)["renamed"]
+    assert (row["status"], float(row["score"])) == (GRADED, FULL)
+    assert "'assignment (1).ipynb' was graded as assignment.ipynb" in row["notes"]
+
+
+def test_a_missing_notebook_is_reported(bad_cohort):
+    row = outcomes(bad_cohort)["empty"]
+    assert row["status"] == NOT_GRADED and float(row["score"]) == 0
+    assert "assignment.ipynb is missing" in row["notes"]
+
+
+def test_edited_and_deleted_tests_run_in_their_original_form(bad_cohort):
+    row = outcomes(bad_cohort)["tampered"]
+    assert row["status"] == GRADED
+    assert float(row["score"]) == FULL - 2  # the original Task 1 test caught the wrong answer
+    assert "test cell 'test_false_alert_share' was edited" in row["notes"]
+    assert "test cell 'test_riskiest_group' was deleted" in row["notes"]
+
+
+def test_only_plain_files_leave_the_sandbox(bad_cohort):
+    row = outcomes(bad_cohort)["mischief"]
+    assert (row["status"], float(row["score"])) == (GRADED, FULL), bad_cohort.output
+    graded = bad_cohort.root / "autograded" / "mischief" / MODULE
+    assert sorted(p.name for p in graded.iterdir()) == [NOTEBOOK, "timestamp.txt"]
+
+
+def test_submissions_are_never_modified(bad_cohort):
+    assert tree_digest(bad_cohort.root / "submitted") == bad_cohort.before
+
+
+def test_graded_submissions_reach_the_course_gradebook(bad_cohort):
+    table = reports.grades_table(f"sqlite:///{bad_cohort.root / 'gradebook.db'}", MODULE)
+    totals = reports.score_distribution(table).to_dict()
+    expected = {name: float(row["score"]) for name, row in outcomes(bad_cohort).items()
+                if row["status"] == GRADED}
+    assert totals == pytest.approx(expected)
+
+
+def test_not_submitted_is_an_outcome_of_its_own(tmp_path):
+    course = Cohort(tmp_path, MODULE)
+    course.nbgrader("db", "student", "add", "absent")
+    course.submit_notebook("present", course.solution())
+    course.autograde(MODULE, "--jobs", "1")
+    found = outcomes(course)
+    assert found["absent"]["status"] == NOT_SUBMITTED
+    assert float(found["present"]["score"]) == FULL
+
+
+# --------------------------------------------------------------------------- isolation
+
+
+SNOOP = '''\
+import json, os, socket
+attempts = {{}}
+def attempt(name, action):
+    try:
+        action()
+        attempts[name] = "ALLOWED"
+    except Exception as error:
+        attempts[name] = "blocked: " + type(error).__name__
+attempt("read solutions", lambda: open({solutions!r}).read())
+attempt("read the repository's solutions", lambda: open({repo_solutions!r}).read())
+attempt("read another submission", lambda: open({other!r}).read())
+attempt("list the submissions", lambda: os.listdir({submitted!r}))
+attempt("read the gradebook", lambda: open({gradebook!r}, "rb").read())
+attempt("overwrite another submission", lambda: open({other!r}, "w").write("{{}}"))
+attempt("write in the course", lambda: open({course_file!r}, "w").write("pwned"))
+attempt("write in its own submission", lambda: open({own!r}, "w").write("pwned"))
+attempt("connect to the network", lambda: socket.create_connection(("127.0.0.1", {port}), 3))
+attempt("write in its working copy", lambda: open("scratch.txt", "w").write("fine"))
+print("ATTEMPTS " + json.dumps(attempts))
+'''
+
+
+@pytest.fixture
+def listener():
+    """A TCP server on the loopback interface that records whoever connects."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.5)
+    connections = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connections.append(server.accept())
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], connections
+    stop.set()
+    thread.join()
+    for connection, _ in connections:
+        connection.close()
+    server.close()
+
+
+def snoop_cohort(root, port: int, *grader_args: str) -> tuple[Cohort, dict[str, str], str]:
+    """Grade an honest trainee and one whose notebook runs :data:`SNOOP`; return the
+    course, what each attempt gave, and the grader's output."""
+    course = Cohort(root, MODULE)
+    other = course.submit_notebook("honest", course.solution())
+    own = course.folder("snoop") / NOTEBOOK
+    snoop = course.solution()
+    snoop.cells.append(nbformat.v4.new_code_cell(SNOOP.format(
+        solutions=str(course.root / "solutions" / MODULE / NOTEBOOK),
+        repo_solutions=str(ROOT / "solutions" / MODULE / NOTEBOOK),
+        other=str(other), submitted=str(course.root / "submitted"),
+        gradebook=str(course.root / "gradebook.db"),
+        course_file=str(course.root / "pwned.txt"), own=str(own), port=port,
+    )))
+    course.submit_notebook("snoop", snoop)
+    course.before = tree_digest(course.root / "submitted")
+    output = course.autograde(MODULE, "--jobs", "2", *grader_args)
+    line = next(text for text in cell_outputs(course, "snoop").splitlines()
+                if text.startswith("ATTEMPTS "))
+    return course, json.loads(line.removeprefix("ATTEMPTS ")), output
+
+
+def test_trainee_code_cannot_reach_answers_others_gradebook_or_network(tmp_path, listener):
+    port, connections = listener
+    course, attempts, output = snoop_cohort(tmp_path, port)
+
+    allowed = {name for name, result in attempts.items() if result == "ALLOWED"}
+    assert allowed == {"write in its working copy"}, attempts
+    assert not connections, "the sandboxed kernel reached a server on the host"
+    assert not (course.root / "pwned.txt").exists()
+    assert tree_digest(course.root / "submitted") == course.before
+    found = outcomes(course)
+    assert float(found["snoop"]["score"]) == FULL, output
+    assert float(found["honest"]["score"]) == FULL, output
+
+
+def test_without_the_sandbox_the_same_attempts_succeed(tmp_path, listener):
+    """The control for the test above: every attempt is real and works from an unconfined
+    kernel, so it is the sandbox that stops them."""
+    port, connections = listener
+    course, attempts, _ = snoop_cohort(tmp_path, port, "--no-sandbox")
+
+    assert set(attempts.values()) == {"ALLOWED"}, attempts
+    assert connections
+    assert (course.root / "pwned.txt").read_text() == "pwned"
+
+
+# --------------------------------------------------------------------------- parallel
+
+
+def test_parallel_grades_equal_nbgraders_sequential_grades(tmp_path):
+    courses = {}
+    for kind in ("sequential", "parallel"):
+        course = Cohort(tmp_path / kind, MODULE)
+        course.submit_notebook("full", course.solution())
+        course.submit_notebook("blank", course.released)
+        course.submit_notebook("hardcoded", course.solution_with(HARD_CODED[MODULE]().answers))
+        course.submit_notebook("half", course.solution_with(
+            {"false_alert_share_by": "def false_alert_share_by(alerts, column):\n"
+                                     "    return alerts.groupby(column)['true_match'].mean()"}))
+        courses[kind] = course
+    courses["sequential"].nbgrader("autograde", MODULE, "--force")
+    courses["parallel"].grade("--jobs", "2")
+
+    tables = {
+        kind: reports.grades_table(f"sqlite:///{course.root / 'gradebook.db'}", MODULE)
+        .sort_values(["student", "cell"]).reset_index(drop=True)
+        for kind, course in courses.items()
+    }
+    assert set(tables["parallel"]["student"]) == {"full", "blank", "hardcoded", "half"}
+    assert tables["parallel"].equals(tables["sequential"])
+    totals = reports.score_distribution(tables["parallel"])
+    assert totals["full"] == FULL and totals["blank"] == 0 and 0 < totals["half"] < FULL
+
+
+def test_the_cli_refuses_an_unknown_module(tmp_path):
+    course = Cohort(tmp_path, MODULE)
+    result = subprocess.run([str(BIN / "python"), "-m", "rail.grader", "autograde",
+                             "no-such-module"], cwd=course.root, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 2
+    assert "no module 'no-such-module'" in result.stderr
+
+
+def test_secrets_are_never_bound_into_the_sandbox(tmp_path):
+    secret = tmp_path / "course" / "solutions"
+    secret.mkdir(parents=True)
+    assert exposing([str(tmp_path / "course")], [secret])
+    assert not exposing([str(tmp_path / "course" / "src")], [secret])
+    assert str(tmp_path / "course") not in safe_readonly_paths([secret],
+                                                               extra=[str(tmp_path / "course")])
+
+
+def test_the_launcher_refuses_a_folder_the_grader_did_not_prepare(tmp_path):
+    with pytest.raises(SandboxError, match="not inside a folder prepared by the grader"):
+        _require_dedicated(tmp_path, "runtime folder")
+    mark_dedicated(tmp_path / "work")
+    (tmp_path / "work" / "rt").mkdir()
+    _require_dedicated(tmp_path / "work" / "rt", "runtime folder")

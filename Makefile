@@ -33,7 +33,7 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make datasets   regenerate the committed CSVs in datasets/"
 	@echo "make lint       ruff on the Python code (also part of make test)"
-	@echo "make bench      notebook run times and memory"
+	@echo "make bench      notebook run times and memory, and the grading benchmark"
 	@echo
 	@echo "Instructors (see docs/instructors.md), each with MODULE=<module id>:"
 	@echo "make release    release the module to trainees (nbgrader exchange)"
@@ -79,6 +79,7 @@ datasets: setup
 
 bench: setup system-packages
 	$(PY) benchmarks/notebooks.py
+	$(PY) benchmarks/grading.py
 
 # --- instructors: one cohort, one module at a time -------------------------------------
 

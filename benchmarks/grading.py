@@ -1,0 +1,184 @@
+"""How fast a cohort is graded: nbgrader alone, rail.grader in parallel, and the floor.
+
+Usage: ``python benchmarks/grading.py [--module 00-orientation] [--size 100] [--jobs N]``
+
+Builds a synthetic cohort of ``--size`` submissions of one module (a seeded mix: right,
+partly right, untouched, and broken answers), then grades it three ways, each in a fresh
+copy of the course:
+
+* **nbgrader**: ``nbgrader autograde MODULE``, one submission at a time, no sandbox;
+* **rail.grader**: ``python -m rail.grader autograde MODULE --jobs N``, sandboxed;
+* **floor**: the same notebooks executed one after another with nbclient, no grading at all.
+
+Prints wall time, submissions per minute and peak memory (the largest total resident set of
+the whole process tree, sampled every 0.2 s) side by side, with ratios to the floor. It
+measures; it does not judge, and it is not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.course's notebook helpers
+
+from tests.cohort import Cohort  # noqa: E402
+from tests.course import NOTEBOOK, solved, with_answers  # noqa: E402
+
+MIX = {"right": 0.4, "partly right": 0.3, "untouched": 0.2, "broken": 0.1}
+
+
+def cohort_notebooks(module: str, size: int, seed: int = 2026) -> dict[str, nbformat.NotebookNode]:
+    """``size`` submissions by trainee id, drawn with a fixed seed from :data:`MIX`."""
+    source = nbformat.read(ROOT / "solutions" / module / NOTEBOOK, as_version=4)
+    released = nbformat.read(ROOT / "exercises" / module / NOTEBOOK, as_version=4)
+    answers = [cell.metadata["nbgrader"]["grade_id"] for cell in released.cells
+               if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution")]
+    rng = random.Random(seed)
+    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=size)
+    cohort = {}
+    for number, kind in enumerate(kinds):
+        right = solved(released, source)
+        if kind == "right":
+            nb = right
+        elif kind == "untouched":
+            nb = released
+        elif kind == "partly right":
+            wrong = rng.sample(answers, k=rng.randint(1, max(1, len(answers) // 2)))
+            nb = with_answers(right, {grade_id: "result = None" for grade_id in wrong})
+        else:
+            nb = with_answers(right, {rng.choice(answers): "raise RuntimeError('broken')"})
+        cohort[f"trainee{number:03d}"] = nb
+    return cohort
+
+
+def make_course(folder: Path, module: str, cohort: dict[str, nbformat.NotebookNode]) -> Path:
+    """A course copy in ``folder`` with ``cohort`` in ``submitted/``, as after a collect."""
+    folder.mkdir(parents=True)
+    course = Cohort(folder, module)
+    for trainee, nb in cohort.items():
+        course.submit_notebook(trainee, nb)
+    return folder
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+class TreeMemory:
+    """Samples the total resident memory of a process and all its descendants."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            time.sleep(self.interval)
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/statm") as handle:
+                rss[int(entry)] = int(handle.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Run ``command``; return wall seconds and peak tree memory in bytes."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    with TreeMemory(process.pid) as memory:
+        code = process.wait()
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
+    return time.perf_counter() - start, memory.peak
+
+
+FLOOR = """
+import sys
+from pathlib import Path
+import nbformat
+from nbclient import NotebookClient
+for path in map(Path, sys.argv[1:]):
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=120, allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--module", default="00-orientation")
+    parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    args = parser.parse_args(argv)
+
+    cohort = cohort_notebooks(args.module, args.size)
+    print(f"{args.size} submissions of {args.module}; {args.jobs} worker(s) for rail.grader; "
+          f"{len(os.sched_getaffinity(0))} core(s)")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="rail-bench-") as scratch:
+        base = Path(scratch)
+        course = make_course(base / "nbgrader", args.module, cohort)
+        results["nbgrader autograde (sequential)"] = timed(
+            [sys.executable, "-m", "nbgrader", "autograde", args.module, "--force"], course)
+        course = make_course(base / "rail", args.module, cohort)
+        results[f"rail.grader (sandboxed, {args.jobs} jobs)"] = timed(
+            [sys.executable, "-m", "rail.grader", "autograde", args.module, "--force",
+             "--jobs", str(args.jobs)], course)
+        course = make_course(base / "floor", args.module, cohort)
+        notebooks = sorted(str(p) for p in (course / "submitted").glob(f"*/{args.module}/*.ipynb"))
+        results["floor (execute only, sequential)"] = timed(
+            [sys.executable, "-c", FLOOR, *notebooks], course)
+
+    floor_wall = results["floor (execute only, sequential)"][0]
+    print(f"{'method':42} {'wall (s)':>9} {'subm./min':>10} {'peak (MiB)':>11} {'x floor':>8}")
+    for name, (wall, peak) in results.items():
+        print(f"{name:42} {wall:9.1f} {args.size / wall * 60:10.1f} {peak / 2**20:11.0f} "
+              f"{wall / floor_wall:8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

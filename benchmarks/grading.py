@@ -7,11 +7,13 @@ partly right, untouched, and broken answers), then grades it three ways, each in
 copy of the course:
 
 * **nbgrader**: ``nbgrader autograde MODULE``, one submission at a time, no sandbox;
-* **rail.grader**: ``python -m rail.grader autograde MODULE --jobs N``, sandboxed;
+* **rail.grader**: ``python -m rail.grader autograde MODULE``, sandboxed, with one job
+  (the cost of the sandbox and the private copies) and with ``--jobs N``;
 * **floor**: the same notebooks executed one after another with nbclient, no grading at all.
 
 Prints wall time, submissions per minute and peak memory (the largest total resident set of
-the whole process tree, sampled every 0.2 s) side by side, with ratios to the floor. It
+the whole process tree, sampled every 0.2 s) side by side, with ratios to the floor. Then, for every module, the peak address space and
+resident memory of the sandboxed kernel grading the solution, against the memory limit. It
 measures; it does not judge, and it is not part of the test suite.
 """
 
@@ -28,6 +30,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+from rail.grader import GradingOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.course's notebook helpers
@@ -139,6 +143,8 @@ FLOOR = """
 import sys
 from pathlib import Path
 import nbformat
+
+from rail.grader import GradingOptions
 from nbclient import NotebookClient
 for path in map(Path, sys.argv[1:]):
     nb = nbformat.read(path, as_version=4)
@@ -163,10 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         course = make_course(base / "nbgrader", args.module, cohort)
         results["nbgrader autograde (sequential)"] = timed(
             [sys.executable, "-m", "nbgrader", "autograde", args.module, "--force"], course)
-        course = make_course(base / "rail", args.module, cohort)
-        results[f"rail.grader (sandboxed, {args.jobs} jobs)"] = timed(
-            [sys.executable, "-m", "rail.grader", "autograde", args.module, "--force",
-             "--jobs", str(args.jobs)], course)
+        for jobs in sorted({1, args.jobs}):
+            course = make_course(base / f"rail-{jobs}", args.module, cohort)
+            results[f"rail.grader (sandboxed, {jobs} job{'s' * (jobs > 1)})"] = timed(
+                [sys.executable, "-m", "rail.grader", "autograde", args.module, "--force",
+                 "--jobs", str(jobs)], course)
         course = make_course(base / "floor", args.module, cohort)
         notebooks = sorted(str(p) for p in (course / "submitted").glob(f"*/{args.module}/*.ipynb"))
         results["floor (execute only, sequential)"] = timed(
@@ -177,7 +184,36 @@ def main(argv: list[str] | None = None) -> int:
     for name, (wall, peak) in results.items():
         print(f"{name:42} {wall:9.1f} {args.size / wall * 60:10.1f} {peak / 2**20:11.0f} "
               f"{wall / floor_wall:8.2f}")
+
+    print("\nOne grading kernel per module, the solution graded in the sandbox "
+          f"(limit {GradingOptions().memory_limit / 2**30:g} GiB of address space):")
+    print(f"{'module':24} {'peak address space (MiB)':>25} {'peak resident (MiB)':>20}")
+    with tempfile.TemporaryDirectory(prefix="rail-bench-") as scratch:
+        for module in sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()):
+            peak, resident = kernel_memory(Path(scratch) / module, module)
+            print(f"{module:24} {peak / 2**20:25.0f} {resident / 2**20:20.0f}")
     return 0
+
+
+MEMORY_PROBE = """\
+import re
+print("PEAK", *re.findall(r"(?:VmPeak|VmHWM):\\s+(\\d+) kB", open("/proc/self/status").read()))
+"""
+
+
+def kernel_memory(folder: Path, module: str) -> tuple[int, int]:
+    """Peak address space and peak resident memory (bytes) of the sandboxed kernel that
+    grades the solution of ``module``, read by a cell appended to the notebook."""
+    folder.mkdir(parents=True)
+    course = Cohort(folder, module)
+    nb = course.solution()
+    nb.cells.append(nbformat.v4.new_code_cell(MEMORY_PROBE))
+    course.submit_notebook("probe", nb)
+    course.autograde(module, "--jobs", "1")
+    graded = nbformat.read(folder / "autograded" / "probe" / module / NOTEBOOK, as_version=4)
+    line = next(o["text"] for o in graded.cells[-1].outputs if o.get("name") == "stdout")
+    peak, resident = (int(kb) * 1024 for kb in line.split()[1:3])
+    return peak, resident
 
 
 if __name__ == "__main__":

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import socket
 import subprocess
 import threading
+import time
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from rail import cohort as reports
-from rail.grader import GRADED, NOT_GRADED, NOT_SUBMITTED
+from rail.grader import GRADED, GRADED_EARLIER, NOT_GRADED, NOT_SUBMITTED
 from rail.sandbox import (
     SandboxError,
     _require_dedicated,
@@ -25,7 +29,7 @@ from rail.sandbox import (
     safe_readonly_paths,
 )
 from tests.cohort import Cohort, tree_digest
-from tests.course import NOTEBOOK, nb_cells
+from tests.course import NOTEBOOK, nb_cells, nbgrader_env
 from tests.hardcoded import HARD_CODED
 from tests.paths import BIN, ROOT
 
@@ -182,6 +186,56 @@ def test_not_submitted_is_an_outcome_of_its_own(tmp_path):
     found = outcomes(course)
     assert found["absent"]["status"] == NOT_SUBMITTED
     assert float(found["present"]["score"]) == FULL
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Processes whose command line or working folder mentions ``text``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace")
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+        except OSError:
+            continue
+        if text in cmdline or text in cwd:
+            found.append(int(entry))
+    return found
+
+
+def test_ctrl_c_stops_grading_at_once_and_keeps_what_was_graded(tmp_path):
+    course = Cohort(tmp_path, MODULE)
+    course.submit_notebook("a-full", course.solution())
+    course.submit_notebook("b-looping", course.solution_with(
+        {"riskiest_group": "while True:\n    pass"}))
+    grader = subprocess.Popen(
+        [str(BIN / "python"), "-m", "rail.grader", "autograde", MODULE, "--jobs", "1",
+         "--cell-timeout", "600"], cwd=course.root, env=nbgrader_env(), text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        first = grader.stdout.readline()
+        assert first.split()[:2] == ["a-full", GRADED], first
+        deadline = time.monotonic() + 60  # until b-looping's kernel is in its loop
+        while not processes_mentioning("ipykernel") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(3)
+        grader.send_signal(signal.SIGINT)
+        output = grader.communicate(timeout=30)[0]
+    finally:
+        grader.kill()
+    assert grader.returncode == 130, output
+    assert "run the same command again to grade the rest" in output
+
+    deadline = time.monotonic() + 10
+    while processes_mentioning("b-looping") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not processes_mentioning("b-looping"), "grading went on after Ctrl-C"
+
+    course.autograde(MODULE, "--jobs", "1", "--cell-timeout", CELL_TIMEOUT)
+    found = outcomes(course)
+    assert (found["a-full"]["status"], float(found["a-full"]["score"])) == (GRADED_EARLIER, FULL)
+    assert (found["b-looping"]["status"], float(found["b-looping"]["score"])) == (GRADED, FULL - 1)
 
 
 # --------------------------------------------------------------------------- isolation

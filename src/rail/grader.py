@@ -23,6 +23,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -31,8 +32,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +64,10 @@ OUTCOME_COLUMNS = ["student", "status", "score", "max_score", "notes"]
 
 class GradingError(RuntimeError):
     """The cohort cannot be graded at all (unknown module, unreadable course, ...)."""
+
+
+class GradingStopped(Exception):
+    """Grading was stopped (Ctrl-C) before this submission's turn."""
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -469,11 +475,22 @@ def copy_plain_files(source: Path, target: Path) -> list[str]:
 
 @dataclass
 class Job:
-    """One submission to grade in its private course under ``work``."""
+    """One submission to grade in its private course under ``work``.
+
+    ``stop`` is shared by the jobs of one run: once set, no new grading starts.
+    """
 
     student: str
     work: Path
     inspection: Inspection
+    stop: threading.Event
+    process: subprocess.Popen | None = None
+
+    def kill(self) -> None:
+        """Stop this job's nbgrader, kernel and sandbox at once, if they are running."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def prepare(job: Job, course: CourseFolders, module: ModuleRecord, template_db: Path,
@@ -536,15 +553,18 @@ def run_autograde(job: Job, module: ModuleRecord, jupyter_dir: Path,
     log_path = job.work / "autograde.log"
     command = [sys.executable, "-m", "nbgrader", "autograde", module.name,
                f"--student={job.student}", "--force"]
+    if job.stop.is_set():
+        raise GradingStopped(job.student)
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=job.work, env=nbgrader_env(job.work, jupyter_dir),
-                                   stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        # A session of its own: a kill of its process group ends nbgrader and the kernel.
+        job.process = subprocess.Popen(
+            command, cwd=job.work, env=nbgrader_env(job.work, jupyter_dir), stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         try:
-            code: int | None = process.wait(timeout=options.submission_timeout)
+            code: int | None = job.process.wait(timeout=options.submission_timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            job.kill()
+            job.process.wait()
             code = None
     return code, log_path.read_text(errors="replace")
 
@@ -683,7 +703,7 @@ def grade_cohort(root: Path, assignment: str, students: Sequence[str] | None = N
             policy.save(scratch / "policy.json")
             write_kernel_spec(jupyter_dir, scratch / "policy.json")
 
-        jobs = []
+        jobs, stop = [], threading.Event()
         for number, student in enumerate(students):
             if not options.force and already_graded(course, assignment, student):
                 done(_earlier_outcome(course, module, student))
@@ -696,9 +716,10 @@ def grade_cohort(root: Path, assignment: str, students: Sequence[str] | None = N
                 done(Outcome(student, status, max_score=module.max_score,
                              notes=[inspection.reason_not_graded]))
                 continue
-            jobs.append(Job(student, scratch / f"w{number}", inspection))
+            jobs.append(Job(student, scratch / f"w{number}", inspection, stop))
 
-        with ThreadPoolExecutor(max_workers=options.workers) as pool:
+        with ThreadPoolExecutor(max_workers=options.workers) as pool, \
+                _stopping_on_interrupt(pool, jobs, stop):
             futures = {pool.submit(grade_one, job, course, module, template_db, jupyter_dir,
                                    options): job for job in jobs}
             for future in as_completed(futures):
@@ -722,6 +743,24 @@ def grade_cohort(root: Path, assignment: str, students: Sequence[str] | None = N
                                              f"{type(error).__name__}: {error}")
                 done(outcome)
     return sorted(outcomes, key=lambda o: o.student)
+
+
+@contextlib.contextmanager
+def _stopping_on_interrupt(pool: ThreadPoolExecutor, jobs: Sequence[Job],
+                           stop: threading.Event) -> Iterator[None]:
+    """On Ctrl-C, start nothing new and kill what runs, so that the grader stops at once.
+
+    What was merged into the gradebook before stays; the submissions not yet graded are
+    graded by the next run, which skips those graded already.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for job in jobs:
+            job.kill()
+        raise
 
 
 def _publish_autograded(job: Job, course: CourseFolders, assignment: str) -> None:
@@ -810,6 +849,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (GradingError, OSError, RuntimeError) as error:
         print(f"rail.grader: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("rail.grader: stopped. The submissions listed above as graded are in the "
+              "gradebook; run the same command again to grade the rest.", file=sys.stderr)
+        return 130
     path = write_outcomes(outcomes, args.outcomes or
                           args.course.resolve() / "outcomes" / f"{args.module}.csv")
     counts = {status: sum(o.status == status for o in outcomes)

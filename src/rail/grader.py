@@ -26,10 +26,10 @@ import argparse
 import contextlib
 import csv
 import json
+import multiprocessing
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,6 +37,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -163,19 +165,23 @@ def load_course(root: Path) -> CourseFolders:
 # --------------------------------------------------------------------------- gradebooks
 
 
-def copy_gradebook(source_url: str, target_url: str, course_id: str) -> None:
-    """Copy every row of the gradebook at ``source_url`` into a new one at ``target_url``."""
-    import sqlalchemy as sa
-    from nbgrader.api import Base, Gradebook
+def copy_gradebook(source_url: str, target_url: str) -> None:
+    """Copy every row of the gradebook at ``source_url`` into a new, empty database at
+    ``target_url``, with its schema version (so nbgrader takes it as up to date).
 
-    with Gradebook(target_url, course_id):  # creates the schema and stamps its version
-        pass
+    nbgrader's own way to create a gradebook asks the ``alembic`` command for the version,
+    a new Python process that takes seconds; the source already knows it.
+    """
+    import sqlalchemy as sa
+    from nbgrader.api import Base
+
+    version_table = sa.Table("alembic_version", sa.MetaData(),
+                             sa.Column("version_num", sa.String(32), nullable=False))
     source, target = sa.create_engine(source_url), sa.create_engine(target_url)
     try:
         with source.connect() as read, target.begin() as write:
-            for table in reversed(Base.metadata.sorted_tables):
-                write.execute(table.delete())
-            for table in Base.metadata.sorted_tables:
+            for table in [*Base.metadata.sorted_tables, version_table]:
+                table.create(write)
                 rows = [dict(row._mapping) for row in read.execute(table.select())]
                 if rows:
                     write.execute(table.insert(), rows)
@@ -484,13 +490,14 @@ class Job:
     work: Path
     inspection: Inspection
     stop: threading.Event
-    process: subprocess.Popen | None = None
+    process: BaseProcess | None = None
 
     def kill(self) -> None:
         """Stop this job's nbgrader, kernel and sandbox at once, if they are running."""
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process is not None and self.process.is_alive():
+            for kill in (os.killpg, os.kill):  # its group; itself, if not yet a group leader
+                with contextlib.suppress(ProcessLookupError):
+                    kill(self.process.pid, signal.SIGKILL)
 
 
 def prepare(job: Job, course: CourseFolders, module: ModuleRecord, template_db: Path,
@@ -547,26 +554,51 @@ def nbgrader_env(work: Path, jupyter_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_autograde(job: Job, module: ModuleRecord, jupyter_dir: Path,
-                  options: GradingOptions) -> tuple[int | None, str]:
+# Importing nbgrader takes seconds, longer than running a short notebook: each submission's
+# nbgrader is forked from a server that has imported it once, instead of started afresh.
+PRELOADED = ["nbgrader.apps", "nbgrader.preprocessors"]
+
+
+def nbgrader_processes() -> BaseContext:
+    """The multiprocessing context that starts each submission's nbgrader."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    return context
+
+
+def run_autograde(job: Job, module: ModuleRecord, jupyter_dir: Path, options: GradingOptions,
+                  processes: BaseContext) -> tuple[int | None, str]:
     """Run ``nbgrader autograde`` on the private course; (exit code or None, its log)."""
     log_path = job.work / "autograde.log"
-    command = [sys.executable, "-m", "nbgrader", "autograde", module.name,
-               f"--student={job.student}", "--force"]
+    argv = ["autograde", module.name, f"--student={job.student}", "--force"]
     if job.stop.is_set():
         raise GradingStopped(job.student)
-    with log_path.open("w") as log:
-        # A session of its own: a kill of its process group ends nbgrader and the kernel.
-        job.process = subprocess.Popen(
-            command, cwd=job.work, env=nbgrader_env(job.work, jupyter_dir), stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            code: int | None = job.process.wait(timeout=options.submission_timeout)
-        except subprocess.TimeoutExpired:
-            job.kill()
-            job.process.wait()
-            code = None
+    job.process = processes.Process(
+        target=_nbgrader_main, name=f"autograde {job.student}",
+        args=(argv, str(job.work), nbgrader_env(job.work, jupyter_dir), str(log_path)))
+    job.process.start()
+    job.process.join(timeout=options.submission_timeout)
+    code = job.process.exitcode
+    if code is None:  # still running at the time limit
+        job.kill()
+        job.process.join()
     return code, log_path.read_text(errors="replace")
+
+
+def _nbgrader_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str) -> None:
+    """``nbgrader ARGV`` in this (forked) process: in ``cwd`` with ``env``, all output to
+    ``log_path``, in a session of its own so that killing its group ends its kernel too."""
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    os.setsid()
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    NbGraderApp.launch_instance(argv=argv)
 
 
 def failure_reason(code: int | None, log: str, options: GradingOptions) -> str:
@@ -609,11 +641,12 @@ def execution_notes(notebook: Path, options: GradingOptions) -> list[str]:
 
 
 def grade_one(job: Job, course: CourseFolders, module: ModuleRecord, template_db: Path,
-              jupyter_dir: Path, options: GradingOptions) -> tuple[Outcome, int | None, str]:
+              jupyter_dir: Path, options: GradingOptions,
+              processes: BaseContext) -> tuple[Outcome, int | None, str]:
     """Prepare and grade one submission in its private course (thread-safe: no shared
     state). Returns its provisional outcome, the exit code and the log."""
     prepare(job, course, module, template_db, options)
-    code, log = run_autograde(job, module, jupyter_dir, options)
+    code, log = run_autograde(job, module, jupyter_dir, options, processes)
     outcome = Outcome(job.student, GRADED, max_score=module.max_score,
                       notes=list(job.inspection.notes))
     if code != 0:
@@ -692,7 +725,7 @@ def grade_cohort(root: Path, assignment: str, students: Sequence[str] | None = N
     with tempfile.TemporaryDirectory(prefix="rail-grade-") as scratch_name:
         scratch = Path(scratch_name)
         template_db = scratch / "template.db"
-        copy_gradebook(course.db_url, f"sqlite:///{template_db}", course.course_id)
+        copy_gradebook(course.db_url, f"sqlite:///{template_db}")
         jupyter_dir = scratch / "jupyter"
         if options.sandbox:
             policy = SandboxPolicy(
@@ -720,8 +753,9 @@ def grade_cohort(root: Path, assignment: str, students: Sequence[str] | None = N
 
         with ThreadPoolExecutor(max_workers=options.workers) as pool, \
                 _stopping_on_interrupt(pool, jobs, stop):
+            processes = nbgrader_processes()
             futures = {pool.submit(grade_one, job, course, module, template_db, jupyter_dir,
-                                   options): job for job in jobs}
+                                   options, processes): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]
                 try:

@@ -351,7 +351,7 @@ def test_parallel_grades_equal_nbgraders_sequential_grades(tmp_path):
                                      "    return alerts.groupby(column)['true_match'].mean()"}))
         courses[kind] = course
     courses["sequential"].nbgrader("autograde", MODULE, "--force")
-    courses["parallel"].grade("--jobs", "2")
+    courses["parallel"].autograde(MODULE, "--jobs", "2")
 
     tables = {
         kind: reports.grades_table(f"sqlite:///{course.root / 'gradebook.db'}", MODULE)

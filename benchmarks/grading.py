@@ -12,9 +12,10 @@ copy of the course:
 * **floor**: the same notebooks executed one after another with nbclient, no grading at all.
 
 Prints wall time, submissions per minute and peak memory (the largest total resident set of
-the whole process tree, sampled every 0.2 s) side by side, with ratios to the floor. Then, for every module, the peak address space and
-resident memory of the sandboxed kernel grading the solution, against the memory limit. It
-measures; it does not judge, and it is not part of the test suite.
+the whole process tree, sampled every 0.2 s) side by side, with ratios to the floor. Then,
+for every module, the peak address space and resident memory of the sandboxed kernel
+grading the solution, against the memory limit. It measures; it does not judge, and it is
+not part of the test suite.
 """
 
 from __future__ import annotations

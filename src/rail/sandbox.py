@@ -130,7 +130,7 @@ def exposing(paths: Iterable[str], secrets: Iterable[Path]) -> dict[str, str]:
     for path in paths:
         real = Path(os.path.realpath(path))
         for secret in resolved:
-            if secret == real or real in secret.parents:
+            if secret.is_relative_to(real):
                 found[path] = str(secret)
     return found
 
@@ -188,11 +188,7 @@ def _outermost(paths: Iterable[str]) -> list[str]:
     """``paths`` without those inside another of them (already visible through it)."""
     unique = _unique(os.path.normpath(p) for p in paths)
     return [p for p in unique
-            if not any(other != p and _is_inside(p, other) for other in unique)]
-
-
-def _is_inside(path: str, folder: str) -> bool:
-    return folder == "/" or path.startswith(folder.rstrip("/") + "/")
+            if not any(other != p and Path(p).is_relative_to(other) for other in unique)]
 
 
 def _leading_folders(paths: Iterable[str]) -> list[str]:
@@ -202,8 +198,8 @@ def _leading_folders(paths: Iterable[str]) -> list[str]:
     for path in paths:
         parents = [str(p) for p in reversed(Path(path).parents)]
         found += [p for p in parents
-                  if p not in ("/", "/tmp") and not any(_is_inside(p, s) or p == s
-                                                         for s in SYSTEM_PATHS)]
+                  if p not in ("/", "/tmp")
+                  and not any(Path(p).is_relative_to(s) for s in SYSTEM_PATHS)]
     return _unique(found)
 
 
@@ -249,11 +245,10 @@ def _require_dedicated(folder: Path, role: str) -> None:
 def _hand_over(workdir: Path, connection_file: Path, uid: int) -> None:
     """Give the sandbox user its working copy and its connection file (grader is root).
 
-    Only folders carrying :data:`DEDICATED_MARK` are touched; the runtime folder itself is
-    handed over (the kernel creates its sockets there) but not what else it holds.
+    The caller has checked that both lie in folders carrying :data:`DEDICATED_MARK`; the
+    runtime folder itself is handed over (the kernel creates its sockets there) but not
+    what else it holds.
     """
-    _require_dedicated(workdir, "working copy")
-    _require_dedicated(connection_file.parent, "runtime folder")
     os.chown(connection_file.parent, uid, uid)
     os.chown(connection_file, uid, uid)
     for folder, dirs, files in os.walk(workdir):

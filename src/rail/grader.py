@@ -60,7 +60,8 @@ NOT_GRADED = "not graded"
 NOT_SUBMITTED = "not submitted"
 GRADED_EARLIER = "graded earlier"
 
-OUTPUT_CAP_NOTE = "[RAIL grader] output beyond {limit:,} bytes was dropped"
+OUTPUT_CAP_MARK = "[RAIL grader] output beyond"
+OUTPUT_CAP_NOTE = OUTPUT_CAP_MARK + " {limit:,} bytes was dropped"
 OUTCOME_COLUMNS = ["student", "status", "score", "max_score", "notes"]
 
 
@@ -405,15 +406,14 @@ class LimitedExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
 
-AUTOGRADE_PREPROCESSORS = [
-    "rail.grader.LimitedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+def autograde_preprocessors() -> list[str]:
+    """nbgrader's own autograde preprocessors, by import name, with :class:`LimitedExecute`
+    in place of its Execute."""
+    from nbgrader.converters import Autograde
+
+    # By name, not LimitedExecute.__module__: that is '__main__' under python -m rail.grader.
+    return ["rail.grader.LimitedExecute" if cls is Execute else f"{cls.__module__}.{cls.__name__}"
+            for cls in Autograde.class_traits()["autograde_preprocessors"].default()]
 
 
 @dataclass(frozen=True)
@@ -446,7 +446,7 @@ def private_course_config(course: CourseFolders, work: Path, options: GradingOpt
         "c.KernelManager.transport = 'ipc'",
         f"c.KernelManager.ip = {str(work / 'rt' / 'k')!r}",
         "c.OverwriteCells.add_missing_cells = True",
-        f"c.Autograde.autograde_preprocessors = {AUTOGRADE_PREPROCESSORS!r}",
+        f"c.Autograde.autograde_preprocessors = {autograde_preprocessors()!r}",
         f"c.LimitedExecute.max_output_bytes = {options.max_output_bytes}",
     ]
     if options.cell_timeout is not None:
@@ -542,7 +542,6 @@ def nbgrader_env(work: Path, jupyter_dir: Path) -> dict[str, str]:
     """The environment of one private nbgrader run: its own temporary, runtime and config
     folders (so the kernel's connection file lands in the submission's own folder)."""
     env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["TMPDIR"] = str(work / "rt")
     env["JUPYTER_RUNTIME_DIR"] = str(work / "rt")
     env["JUPYTER_CONFIG_DIR"] = str(work / "config")
@@ -634,7 +633,7 @@ def execution_notes(notebook: Path, options: GradingOptions) -> list[str]:
         if any(name and name.endswith("MemoryError") for name in names):
             notes.append(f"cell {label!r} ran out of memory (limit "
                          f"{options.memory_limit / GIB:g} GiB)")
-        if "[RAIL grader] output beyond" in texts:
+        if OUTPUT_CAP_MARK in texts:
             notes.append(f"cell {label!r} printed more than "
                          f"{options.max_output_bytes:,} bytes; the rest was dropped")
     return notes
@@ -736,10 +735,13 @@ def grade_cohort(root: Path, assignment: str, students: Sequence[str] | None = N
             policy.save(scratch / "policy.json")
             write_kernel_spec(jupyter_dir, scratch / "policy.json")
 
+        earlier = set() if options.force else {
+            student for student in students if already_graded(course, assignment, student)}
+        for outcome in _earlier_outcomes(course, module, sorted(earlier)):
+            done(outcome)
         jobs, stop = [], threading.Event()
         for number, student in enumerate(students):
-            if not options.force and already_graded(course, assignment, student):
-                done(_earlier_outcome(course, module, student))
+            if student in earlier:
                 continue
             inspection = inspect_submission(course.path("submitted", student, assignment),
                                             module)
@@ -806,13 +808,18 @@ def _publish_autograded(job: Job, course: CourseFolders, assignment: str) -> Non
     copy_plain_files(graded, target)
 
 
-def _earlier_outcome(course: CourseFolders, module: ModuleRecord, student: str) -> Outcome:
+def _earlier_outcomes(course: CourseFolders, module: ModuleRecord,
+                      students: Sequence[str]) -> list[Outcome]:
+    """Outcomes of trainees graded before and not submitted again, from one gradebook read."""
+    if not students:
+        return []
     from nbgrader.api import Gradebook
 
     with Gradebook(course.db_url, course.course_id) as gradebook:
-        score = float(gradebook.find_submission(module.name, student).score)
-    return Outcome(student, GRADED_EARLIER, score, module.max_score,
-                   ["not submitted again since; --force grades it again"])
+        return [Outcome(student, GRADED_EARLIER,
+                        float(gradebook.find_submission(module.name, student).score),
+                        module.max_score, ["not submitted again since; --force grades it again"])
+                for student in students]
 
 
 def _data_dir() -> str:

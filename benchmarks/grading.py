@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.course's notebook helpers
 
 from tests.cohort import Cohort  # noqa: E402
-from tests.course import NOTEBOOK, solved, with_answers  # noqa: E402
+from tests.course import NOTEBOOK, nbgrader_env, solved, with_answers  # noqa: E402
 
 MIX = {"right": 0.4, "partly right": 0.3, "untouched": 0.2, "broken": 0.1}
 
@@ -74,12 +74,6 @@ def make_course(folder: Path, module: str, cohort: dict[str, nbformat.NotebookNo
     for trainee, nb in cohort.items():
         course.submit_notebook(trainee, nb)
     return folder
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
 
 
 class TreeMemory:
@@ -131,7 +125,7 @@ def _tree_rss(root: int) -> int:
 def timed(command: list[str], cwd: Path) -> tuple[float, int]:
     """Run ``command``; return wall seconds and peak tree memory in bytes."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=_env(), stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=cwd, env=nbgrader_env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     with TreeMemory(process.pid) as memory:
         code = process.wait()

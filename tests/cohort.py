@@ -36,17 +36,14 @@ class Cohort(Course):
         return self.root / "submitted" / trainee / self.module
 
     def submit_notebook(self, trainee: str, nb: NotebookNode, name: str = NOTEBOOK) -> Path:
-        folder = self.folder(trainee)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "timestamp.txt").write_text(TIMESTAMP)
-        nbformat.write(nb, folder / name)
-        return folder / name
+        return self.submit_text(trainee, name, nbformat.writes(nb))
 
     def submit_text(self, trainee: str, name: str, text: str) -> Path:
+        """Write ``name`` into the trainee's submission, stamped as ``nbgrader collect`` does."""
         folder = self.folder(trainee)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "timestamp.txt").write_text(TIMESTAMP)
-        (folder / name).write_text(text)
+        (folder / name).write_text(text, encoding="utf-8")
         return folder / name
 
     def solution(self) -> NotebookNode:

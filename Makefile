@@ -16,7 +16,7 @@ MODULES := $(notdir $(wildcard solutions/*))
 
 # Instructors: the module a cohort command works on, e.g. `make autograde MODULE=00-orientation`.
 MODULE ?=
-# Submissions graded at once (default: one per core) and other options of rail.grader.
+# Submissions graded at once (default: one per core) and other options of rail.instructor.
 JOBS   ?= 0
 GRADER_OPTS ?=
 
@@ -95,7 +95,7 @@ collect: setup module-given
 	$(BIN)/nbgrader collect "$(MODULE)"
 
 autograde: setup module-given
-	$(PY) -m rail.grader autograde "$(MODULE)" --jobs $(JOBS) $(GRADER_OPTS)
+	$(PY) -m rail.instructor autograde "$(MODULE)" --jobs $(JOBS) $(GRADER_OPTS)
 
 feedback: setup module-given
 	$(BIN)/nbgrader generate_feedback "$(MODULE)"
@@ -105,7 +105,7 @@ grades: setup
 	$(BIN)/nbgrader export --to grades.csv
 
 report: setup module-given
-	$(PY) -m rail.cohort report "$(MODULE)" --out "reports/$(MODULE).png" --csv "reports/$(MODULE).csv"
+	$(PY) -m rail.instructor report "$(MODULE)" --out "reports/$(MODULE).png" --csv "reports/$(MODULE).csv"
 
 clean:
 	rm -rf $(VENV) gradebook.db .pytest_cache

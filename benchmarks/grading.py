@@ -1,4 +1,4 @@
-"""How fast a cohort is graded: nbgrader alone, rail.grader in parallel, and the floor.
+"""How fast a cohort is graded: nbgrader alone, rail.instructor in parallel, and the floor.
 
 Usage: ``python benchmarks/grading.py [--module 00-orientation] [--size 100] [--jobs N]``
 
@@ -7,7 +7,7 @@ partly right, untouched, and broken answers), then grades it three ways, each in
 copy of the course:
 
 * **nbgrader**: ``nbgrader autograde MODULE``, one submission at a time, no sandbox;
-* **rail.grader**: ``python -m rail.grader autograde MODULE``, sandboxed, with one job
+* **rail.instructor**: ``python -m rail.instructor autograde MODULE``, sandboxed, with one job
   (the cost of the sandbox and the private copies) and with ``--jobs N``;
 * **floor**: the same notebooks executed one after another with nbclient, no grading at all.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from rail.grader import GradingOptions
+from rail.instructor.autograde import GradingOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.course's notebook helpers
@@ -139,7 +139,7 @@ import sys
 from pathlib import Path
 import nbformat
 
-from rail.grader import GradingOptions
+from rail.instructor.autograde import GradingOptions
 from nbclient import NotebookClient
 for path in map(Path, sys.argv[1:]):
     nb = nbformat.read(path, as_version=4)
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     cohort = cohort_notebooks(args.module, args.size)
-    print(f"{args.size} submissions of {args.module}; {args.jobs} worker(s) for rail.grader; "
+    print(f"{args.size} submissions of {args.module}; {args.jobs} worker(s) for rail.instructor; "
           f"{len(os.sched_getaffinity(0))} core(s)")
     results = {}
     with tempfile.TemporaryDirectory(prefix="rail-bench-") as scratch:
@@ -166,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "nbgrader", "autograde", args.module, "--force"], course)
         for jobs in sorted({1, args.jobs}):
             course = make_course(base / f"rail-{jobs}", args.module, cohort)
-            results[f"rail.grader (sandboxed, {jobs} job{'s' * (jobs > 1)})"] = timed(
-                [sys.executable, "-m", "rail.grader", "autograde", args.module, "--force",
+            results[f"rail.instructor (sandboxed, {jobs} job{'s' * (jobs > 1)})"] = timed(
+                [sys.executable, "-m", "rail.instructor", "autograde", args.module, "--force",
                  "--jobs", str(jobs)], course)
         course = make_course(base / "floor", args.module, cohort)
         notebooks = sorted(str(p) for p in (course / "submitted").glob(f"*/{args.module}/*.ipynb"))

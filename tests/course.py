@@ -121,7 +121,7 @@ class Course:
         self.nbgrader("submit", module, "--course=rail", f"--student={trainee}", cwd=home)
 
     def grade(self, module: str) -> pd.DataFrame:
-        """Collect, autograde as ``make autograde`` does (rail.grader: sandboxed, in
+        """Collect, autograde as ``make autograde`` does (rail.instructor: sandboxed, in
         parallel) and export; return the exported grades CSV as a table."""
         self.nbgrader("collect", module)
         self.autograde(module, "--force", "--jobs", "2")
@@ -130,8 +130,8 @@ class Course:
         return pd.read_csv(out)
 
     def autograde(self, module: str, *options: str) -> str:
-        """Run ``python -m rail.grader autograde module *options``; return its output."""
-        return run_checked([str(BIN / "python"), "-m", "rail.grader", "autograde", module,
+        """Run ``python -m rail.instructor autograde module *options``; return its output."""
+        return run_checked([str(BIN / "python"), "-m", "rail.instructor", "autograde", module,
                             *options], cwd=self.root, timeout=900)
 
     def cell_scores(self, module: str, trainee: str) -> dict[str, float]:

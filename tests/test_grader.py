@@ -1,4 +1,4 @@
-"""rail.grader on a cohort: nothing lost under bad input, a sandbox that holds, and parallel
+"""rail.instructor on a cohort: nothing lost under bad input, a sandbox that holds, and parallel
 grading that gives the grades of nbgrader's own sequential run.
 
 Module 00 is used throughout (7 autograded points in four test cells, the fastest to run).
@@ -19,9 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rail import cohort as reports
-from rail.grader import GRADED, GRADED_EARLIER, NOT_GRADED, NOT_SUBMITTED
-from rail.sandbox import (
+from rail.instructor import report as reports
+from rail.instructor.outcomes import GRADED, GRADED_EARLIER, NOT_GRADED, NOT_SUBMITTED
+from rail.instructor.sandbox import (
     SandboxError,
     _require_dedicated,
     exposing,
@@ -210,7 +210,7 @@ def test_ctrl_c_stops_grading_at_once_and_keeps_what_was_graded(tmp_path):
     course.submit_notebook("b-looping", course.solution_with(
         {"riskiest_group": "while True:\n    pass"}))
     grader = subprocess.Popen(
-        [str(BIN / "python"), "-m", "rail.grader", "autograde", MODULE, "--jobs", "1",
+        [str(BIN / "python"), "-m", "rail.instructor", "autograde", MODULE, "--jobs", "1",
          "--cell-timeout", "600"], cwd=course.root, env=nbgrader_env(), text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -366,7 +366,7 @@ def test_parallel_grades_equal_nbgraders_sequential_grades(tmp_path):
 
 def test_the_cli_refuses_an_unknown_module(tmp_path):
     course = Cohort(tmp_path, MODULE)
-    result = subprocess.run([str(BIN / "python"), "-m", "rail.grader", "autograde",
+    result = subprocess.run([str(BIN / "python"), "-m", "rail.instructor", "autograde",
                              "no-such-module"], cwd=course.root, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 2

@@ -8,7 +8,8 @@ full marks, zero, and catch the hard-coded answer; the exported CSV must say the
 import nbformat
 import pytest
 
-from rail import cohort
+from rail.instructor import report as cohort
+from rail.instructor.__main__ import main as instructor_main
 from tests.course import NOTEBOOK, Course, autograded_points, run_checked, solved, with_answers
 from tests.hardcoded import HARD_CODED
 from tests.paths import BIN, MODULE_IDS, ROOT
@@ -70,7 +71,7 @@ def test_round_trip_full_marks_zero_and_hard_coded_caught(module, tmp_path):
     written = difficulty.index.difference(list(points))  # hand-graded answers
     assert (difficulty.loc[written, "to_grade_by_hand"] == 2).all()  # blank is scored 0 already
     out = tmp_path / "report"
-    assert cohort.main(["report", module, "--db", db, "--out", f"{out}.png",
-                        "--csv", f"{out}.csv"]) == 0
+    assert instructor_main(["report", module, "--db", db, "--out", f"{out}.png",
+                            "--csv", f"{out}.csv"]) == 0
     assert (tmp_path / "report.png").stat().st_size > 0
-    assert cohort.main(["report", "no-such-module", "--db", db]) == 2
+    assert instructor_main(["report", "no-such-module", "--db", db]) == 2

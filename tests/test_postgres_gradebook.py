@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rail import cohort as reports
+from rail.instructor import report as reports
 from tests.cohort import Cohort
 from tests.paths import BIN
 
@@ -83,7 +83,7 @@ def test_two_graders_at_once_on_a_postgresql_gradebook(tmp_path, postgres):
         course.submit_notebook(name, nb)
 
     graders = [
-        subprocess.Popen([str(BIN / "python"), "-m", "rail.grader", "autograde", MODULE,
+        subprocess.Popen([str(BIN / "python"), "-m", "rail.instructor", "autograde", MODULE,
                           "--jobs", "1", *(f"--student={s}" for s in group)],
                          cwd=course.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True)

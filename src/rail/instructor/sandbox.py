@@ -12,7 +12,8 @@ grader is root, and is held to a memory limit.
 The sandbox is bubblewrap (``bwrap``, Debian package ``bubblewrap``). Jupyter starts kernels
 from a *kernel spec*; :func:`write_kernel_spec` writes one whose command is this module::
 
-    python -m rail.sandbox --policy POLICY.json -- python -m ipykernel_launcher -f CONN.json
+    python -m rail.instructor.sandbox --policy POLICY.json -- \
+        python -m ipykernel_launcher -f CONN.json
 
 which applies the memory limit, hands the working copy and the connection file to the
 sandbox user, and replaces itself with ``bwrap``.
@@ -209,8 +210,8 @@ def write_kernel_spec(jupyter_dir: Path, policy_file: Path) -> Path:
     spec_dir = jupyter_dir / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-m", "rail.sandbox", "--policy", str(policy_file), "--",
-                 sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "rail.instructor.sandbox", "--policy", str(policy_file),
+                 "--", sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (RAIL grading sandbox)",
         "language": "python",
         # bwrap starts the kernel in a session of its own, out of reach of a signal sent to
@@ -288,7 +289,7 @@ def launch(policy: SandboxPolicy, command: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rail.sandbox", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m rail.instructor.sandbox", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--policy", type=Path, required=True, help="policy JSON file")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- command to sandbox")
@@ -299,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         launch(SandboxPolicy.load(args.policy), command)
     except (SandboxError, OSError) as error:
-        print(f"rail.sandbox: {error}", file=sys.stderr)
+        print(f"rail.instructor.sandbox: {error}", file=sys.stderr)
         return 2
     return 0  # pragma: no cover - launch() replaces the process
 

@@ -7,15 +7,10 @@ points.
 
 Command line::
 
-    python -m rail.cohort report 01-data-and-bias --db sqlite:///gradebook.db --out report.png
+    python -m rail.instructor report 01-data-and-bias --out reports/01.png
 """
 
 from __future__ import annotations
-
-import argparse
-import sys
-from collections.abc import Sequence
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -98,46 +93,3 @@ def plot_report(grades: pd.DataFrame, *, assignment: str) -> Figure:
           xlabel="Share of trainees with full points (0-1)", ylabel="Graded cell")
     fig.tight_layout()
     return fig
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``report ASSIGNMENT [--db URL] [--out PNG] [--csv CSV]``."""
-    parser = argparse.ArgumentParser(prog="python -m rail.cohort",
-                                     description="Reports on a graded cohort.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    report = commands.add_parser("report", help="score distribution and per-task difficulty")
-    report.add_argument("assignment", help="assignment (module) id, e.g. 00-orientation")
-    report.add_argument("--db", default=None,
-                        help="nbgrader db_url (default: the one of the course in this folder)")
-    report.add_argument("--out", help="write the figure to this PNG file")
-    report.add_argument("--csv", help="write the per-task table to this CSV file")
-    args = parser.parse_args(argv)
-    try:
-        db_url = args.db or _course_db_url()
-        grades = grades_table(db_url, args.assignment)
-    except (ValueError, RuntimeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    for path in (args.csv, args.out):
-        if path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    difficulty = task_difficulty(grades)
-    totals = score_distribution(grades)
-    print(f"{args.assignment}: {len(totals)} trainees, median total {totals.median():g}")
-    print(difficulty.to_string(float_format=lambda v: f"{v:.2f}"))
-    if args.csv:
-        difficulty.to_csv(args.csv)
-    if args.out:
-        plot_report(grades, assignment=args.assignment).savefig(args.out)
-    return 0
-
-
-def _course_db_url() -> str:
-    """The gradebook of the course in the current folder, as its nbgrader_config.py says."""
-    from rail.grader import load_course
-
-    return load_course(Path.cwd()).db_url
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Running nbgrader on one private course, in a process of its own that can be stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from rail.instructor.submission import Inspection
+
+
+class GradingStopped(Exception):
+    """Grading was stopped (Ctrl-C) before this submission's turn."""
+
+
+@dataclass
+class Job:
+    """One submission to grade in its private course under ``work``.
+
+    ``stop`` is shared by the jobs of one run: once set, no new grading starts.
+    """
+
+    student: str
+    work: Path
+    inspection: Inspection
+    stop: threading.Event
+    process: BaseProcess | None = None
+
+    def kill(self) -> None:
+        """Stop this job's nbgrader, kernel and sandbox at once, if they are running."""
+        if self.process is not None and self.process.is_alive():
+            for kill in (os.killpg, os.kill):  # its group; itself, if not yet a group leader
+                with contextlib.suppress(ProcessLookupError):
+                    kill(self.process.pid, signal.SIGKILL)
+
+
+def nbgrader_env(work: Path, jupyter_dir: Path) -> dict[str, str]:
+    """The environment of one private nbgrader run: its own temporary, runtime and config
+    folders (so the kernel's connection file lands in the submission's own folder)."""
+    env = dict(os.environ)
+    env["TMPDIR"] = str(work / "rt")
+    env["JUPYTER_RUNTIME_DIR"] = str(work / "rt")
+    env["JUPYTER_CONFIG_DIR"] = str(work / "config")
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(jupyter_dir),
+                                                        env.get("JUPYTER_PATH")]))
+    env["IPYTHONDIR"] = str(work / "ipython")
+    env["MPLCONFIGDIR"] = str(work / "matplotlib")
+    env.pop("JUPYTERHUB_USER", None)  # nbgrader would look for a hub's course list
+    return env
+
+
+# Importing nbgrader takes seconds, longer than running a short notebook: each submission's
+# nbgrader is forked from a server that has imported it once, instead of started afresh.
+PRELOADED = ["nbgrader.apps", "nbgrader.preprocessors"]
+
+
+def nbgrader_processes() -> BaseContext:
+    """The multiprocessing context that starts each submission's nbgrader."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    return context
+
+
+def run_autograde(job: Job, assignment: str, jupyter_dir: Path, processes: BaseContext, *,
+                  timeout: float) -> tuple[int | None, str]:
+    """Run ``nbgrader autograde`` on the private course, for at most ``timeout`` seconds;
+    return (exit code, or None when it was stopped at the limit; its log)."""
+    log_path = job.work / "autograde.log"
+    argv = ["autograde", assignment, f"--student={job.student}", "--force"]
+    if job.stop.is_set():
+        raise GradingStopped(job.student)
+    job.process = processes.Process(
+        target=_nbgrader_main, name=f"autograde {job.student}",
+        args=(argv, str(job.work), nbgrader_env(job.work, jupyter_dir), str(log_path)))
+    job.process.start()
+    job.process.join(timeout=timeout)
+    code = job.process.exitcode
+    if code is None:  # still running at the time limit
+        job.kill()
+        job.process.join()
+    return code, log_path.read_text(errors="replace")
+
+
+def _nbgrader_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str) -> None:
+    """``nbgrader ARGV`` in this (forked) process: in ``cwd`` with ``env``, all output to
+    ``log_path``, in a session of its own so that killing its group ends its kernel too."""
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    os.setsid()
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    NbGraderApp.launch_instance(argv=argv)
+
+
+def failure_reason(code: int | None, log: str, *, timeout: float) -> str:
+    """Why nbgrader could not grade a submission, in words an instructor can act on."""
+    if code is None:
+        return f"grading did not finish within {timeout:g} s and was stopped"
+    if "DeadKernelError" in log or "Kernel died" in log:
+        return ("the kernel died while running the notebook (the code crashed or ended "
+                "the Python process); grade it by hand or ask for a new submission")
+    if "UnresponsiveKernelError" in log or "became unresponsive" in log:
+        return "the kernel stopped responding and could not be interrupted"
+    errors = [line for line in log.splitlines() if "[AutogradeApp | ERROR]" in line]
+    return "nbgrader failed: " + (errors[0].split("]", 1)[-1].strip() if errors else
+                                  f"exit code {code}")
+
+
+@contextlib.contextmanager
+def stopping_on_interrupt(pool: ThreadPoolExecutor, jobs: Sequence[Job],
+                           stop: threading.Event) -> Iterator[None]:
+    """On Ctrl-C, start nothing new and kill what runs, so that the grader stops at once.
+
+    What was merged into the gradebook before stays; the submissions not yet graded are
+    graded by the next run, which skips those graded already.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for job in jobs:
+            job.kill()
+        raise

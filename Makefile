@@ -36,7 +36,8 @@ help:
 	@echo "make bench      notebook run times and memory, and the grading benchmark"
 	@echo
 	@echo "Instructors (see docs/instructors.md), each with MODULE=<module id>:"
-	@echo "make release    release the module to trainees (nbgrader exchange)"
+	@echo "make release    check the module's solution under the grader, record its time"
+	@echo "                budget, and release the module to trainees (nbgrader exchange)"
 	@echo "make collect    collect the trainees' submissions"
 	@echo "make autograde  grade every submission: sandboxed, in parallel (JOBS=n)"
 	@echo "make feedback   generate the feedback and release it to trainees"
@@ -89,6 +90,7 @@ module-given:
 
 release: setup module-given
 	$(BIN)/nbgrader generate_assignment "$(MODULE)" --force --quiet
+	$(PY) -m rail.instructor budget "$(MODULE)"
 	$(BIN)/nbgrader release_assignment "$(MODULE)" --force
 
 collect: setup module-given

@@ -129,10 +129,14 @@ class Course:
         self.nbgrader("export", f"--to={out}")
         return pd.read_csv(out)
 
-    def autograde(self, module: str, *options: str) -> str:
-        """Run ``python -m rail.instructor autograde module *options``; return its output."""
+    def autograde(self, module: str, *options: str, env: dict[str, str] | None = None) -> str:
+        """Run ``python -m rail.instructor autograde module *options``; return its output.
+
+        ``env``: variables added to :func:`nbgrader_env`'s environment.
+        """
         return run_checked([str(BIN / "python"), "-m", "rail.instructor", "autograde", module,
-                            *options], cwd=self.root, timeout=900)
+                            *options], cwd=self.root, timeout=900,
+                           env={**nbgrader_env(), **(env or {})})
 
     def cell_scores(self, module: str, trainee: str) -> dict[str, float]:
         """Score of every automatically scored cell of one trainee's notebook, by grade_id.

@@ -6,6 +6,7 @@ full marks, zero, and catch the hard-coded answer; the exported CSV must say the
 """
 
 import nbformat
+import pandas as pd
 import pytest
 
 from rail.instructor import report as cohort
@@ -44,6 +45,10 @@ def test_round_trip_full_marks_zero_and_hard_coded_caught(module, tmp_path):
     for name in paths:
         course.submit(module, name)
     grades = course.grade(module).set_index("student_id")
+    # Honest work, right, untouched or hard-coded, never trips the integrity checks.
+    outcomes = pd.read_csv(tmp_path / "outcomes" / f"{module}.csv").set_index("student")
+    assert outcomes["status"].to_dict() == dict.fromkeys(paths, "graded")
+    assert outcomes["notes"].isna().all(), outcomes["notes"].dropna().to_dict()
 
     full, blank, hard = (
         {cell: score for cell, score in course.cell_scores(module, name).items() if cell in points}

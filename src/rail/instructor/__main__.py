@@ -1,5 +1,6 @@
 """The instructor's command line.
 
+    python -m rail.instructor budget 01-data-and-bias
     python -m rail.instructor autograde 01-data-and-bias --jobs 2
     python -m rail.instructor report 01-data-and-bias --out reports/01.png
 
@@ -15,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from rail.instructor.autograde import GradingOptions, grade_cohort
+from rail.instructor.autograde import GradingOptions, grade_cohort, measure_budget
 from rail.instructor.course import GradingError, load_course
 from rail.instructor.outcomes import STATUSES, Outcome, write_outcomes
 
@@ -58,11 +59,20 @@ def _parser() -> argparse.ArgumentParser:
                            help="seconds per cell (default: the course's setting)")
     autograde.add_argument("--submission-timeout", type=float,
                            default=defaults.submission_timeout,
-                           help=f"seconds for a whole submission "
-                                f"(default {defaults.submission_timeout:g})")
+                           help="seconds for a whole submission (default: the module's "
+                                "budget, ten times the solution's run time)")
     autograde.add_argument("--memory-limit", type=parse_size, default=defaults.memory_limit,
-                           help=f"memory per grading kernel (default "
+                           help=f"memory per process of a grading kernel (default "
                                 f"{defaults.memory_limit / 1024**3:g}G)")
+    autograde.add_argument("--max-processes", type=int, default=defaults.max_processes,
+                           help=f"processes and threads per submission "
+                                f"(default {defaults.max_processes})")
+    autograde.add_argument("--scratch-size", type=parse_size, default=defaults.scratch_size,
+                           help=f"working copy and /tmp together (default "
+                                f"{defaults.scratch_size // 1024**2}M)")
+    autograde.add_argument("--scratch-files", type=int, default=defaults.scratch_files,
+                           help=f"files in the working copy and /tmp together "
+                                f"(default {defaults.scratch_files})")
     autograde.add_argument("--max-output", type=parse_size, default=defaults.max_output_bytes,
                            help=f"output kept per cell (default {defaults.max_output_bytes} "
                                 "bytes)")
@@ -72,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
                            help="grade again submissions graded before")
     autograde.add_argument("--outcomes", type=Path, default=None,
                            help="CSV of outcomes (default: outcomes/MODULE.csv)")
+
+    budget = commands.add_parser("budget", help="grade the solution: record its run time, "
+                                                "check it earns every point")
+    budget.add_argument("module")
+    budget.add_argument("--course", type=Path, default=Path.cwd(),
+                        help="course folder (default: the current folder)")
+    budget.add_argument("--no-sandbox", action="store_true",
+                        help="run the solution unconfined")
 
     report = commands.add_parser("report", help="score distribution and per-task difficulty")
     report.add_argument("module", help="module id, e.g. 00-orientation")
@@ -83,17 +101,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def autograde(args: argparse.Namespace) -> int:
-    # nbgrader runs tools of its environment (alembic) by name, wherever it was started from.
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    options = GradingOptions(jobs=args.jobs, cell_timeout=args.cell_timeout,
-                             submission_timeout=args.submission_timeout,
-                             memory_limit=args.memory_limit, max_output_bytes=args.max_output,
-                             sandbox=not args.no_sandbox, force=args.force)
+    _venv_first_on_path()
     started = time.perf_counter()
     try:
+        options = GradingOptions(
+            jobs=args.jobs, cell_timeout=args.cell_timeout,
+            submission_timeout=args.submission_timeout, memory_limit=args.memory_limit,
+            max_processes=args.max_processes, scratch_size=args.scratch_size,
+            scratch_files=args.scratch_files, max_output_bytes=args.max_output,
+            sandbox=not args.no_sandbox, force=args.force)
         outcomes = grade_cohort(args.course, args.module, students=args.students,
-                                options=options, progress=_print_outcome)
-    except (GradingError, OSError, RuntimeError) as error:
+                                options=options, progress=_print_outcome, log=_say)
+    except (GradingError, OSError, RuntimeError, ValueError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -107,6 +126,27 @@ def autograde(args: argparse.Namespace) -> int:
           + f" in {time.perf_counter() - started:.0f} s with {options.workers} worker(s); "
           f"outcomes in {path}")
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def budget(args: argparse.Namespace) -> int:
+    _venv_first_on_path()
+    try:
+        found = measure_budget(args.course, args.module,
+                               options=GradingOptions(sandbox=not args.no_sandbox), log=_say)
+    except (GradingError, OSError, RuntimeError) as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    print(found.describe())
+    return 0 if found.healthy else 1
+
+
+def _venv_first_on_path() -> None:
+    # nbgrader runs tools of its environment (alembic) by name, wherever it was started from.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 def report(args: argparse.Namespace) -> int:
@@ -139,7 +179,7 @@ def report(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"autograde": autograde, "report": report}[args.command](args)
+    return {"autograde": autograde, "budget": budget, "report": report}[args.command](args)
 
 
 if __name__ == "__main__":

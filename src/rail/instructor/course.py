@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+_quiet = logging.getLogger(__name__)
+_quiet.addHandler(logging.NullHandler())
+_quiet.propagate = False
 
 
 class GradingError(RuntimeError):
@@ -13,13 +18,19 @@ class GradingError(RuntimeError):
 
 @dataclass(frozen=True)
 class CourseFolders:
-    """Where an nbgrader course keeps things, read from its ``nbgrader_config.py``."""
+    """Where an nbgrader course keeps things, read through nbgrader's whole configuration
+    chain (the system's and the user's Jupyter config folders, then the course's own)."""
 
     root: Path
     course_id: str
     db_url: str
     config_file: Path | None
+    """The course's own ``nbgrader_config.py``, if it has one."""
+    config_files: tuple[Path, ...]
+    """Every configuration file nbgrader reads for this course (they may hold passwords)."""
     exchange: Path
+    ignore: tuple[str, ...]
+    """File patterns nbgrader never copies from the source folder."""
     _coursedir: Any = field(repr=False, compare=False)
 
     def step_root(self, step: str) -> Path:
@@ -36,37 +47,45 @@ class CourseFolders:
         return work / self.path(step, student, assignment).relative_to(self.root)
 
     def secrets(self) -> list[Path]:
-        """What trainee code must never see: answers, everyone's work, the gradebook."""
+        """What trainee code must never see: answers, everyone's work, the gradebook, the
+        exchange and the configuration files."""
         found = [self.step_root(step)
                  for step in ("source", "submitted", "autograded", "feedback")]
         found.append(self.exchange)
         if self.db_url.startswith("sqlite:///"):
             found.append(Path(self.db_url.removeprefix("sqlite:///")))
+        found += self.config_files
         return found
 
 
 def load_course(root: Path) -> CourseFolders:
-    """Read the nbgrader configuration of the course in ``root`` (as nbgrader would)."""
+    """Read the configuration of the course in ``root`` as nbgrader run there would: every
+    ``nbgrader_config`` file on Jupyter's config path, then the course's own."""
+    from jupyter_core.application import JupyterApp
+    from nbgrader.apps.baseapp import NbGrader
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
+    from nbgrader.exchange.default.exchange import Exchange
 
     root = Path(root).resolve()
     if not root.is_dir():
         raise GradingError(f"no course folder at {root}")
-    config_file = root / "nbgrader_config.py"
-    config = Config()
-    if config_file.is_file():
-        config = PyFileConfigLoader(config_file.name, path=str(root)).load_config()
-    else:
-        config_file = None
+    app = NbGrader()
+    app.log = _quiet  # it warns when no system-wide config file exists, the usual case
+    app.load_cwd_config = False
+    app.load_config_file()
+    # What nbgrader's own initialize() does for the course folder.
+    super(JupyterApp, app).load_config_file("nbgrader_config", path=str(root))
+    config = app.config
     if "root" not in config.CourseDirectory:
         config.CourseDirectory.root = str(root)
     coursedir = CourseDirectory(config=config)
-    exchange = Path(config.Exchange.get("root", "/srv/nbgrader/exchange"))
-    return CourseFolders(root=Path(coursedir.root), course_id=coursedir.course_id,
-                         db_url=coursedir.db_url, config_file=config_file,
-                         exchange=exchange, _coursedir=coursedir)
+    config_file = root / "nbgrader_config.py"
+    return CourseFolders(
+        root=Path(coursedir.root), course_id=coursedir.course_id, db_url=coursedir.db_url,
+        config_file=config_file if config_file.is_file() else None,
+        config_files=tuple(Path(p).resolve() for p in app.loaded_config_files),
+        exchange=Path(Exchange(config=config).root), ignore=tuple(coursedir.ignore),
+        _coursedir=coursedir)
 
 
 def already_graded(course: CourseFolders, assignment: str, student: str) -> bool:

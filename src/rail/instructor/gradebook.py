@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rail.instructor.course import CourseFolders, GradingError
-from rail.instructor.outcomes import GRADED_EARLIER, Outcome
+from rail.instructor.outcomes import GRADED_EARLIER, NEEDS_REVIEW, Outcome
 
 
 def copy_gradebook(source_url: str, target_url: str) -> None:
@@ -72,18 +72,32 @@ def merge_submission(source_url: str, target_url: str, course_id: str, assignmen
 
 
 @dataclass(frozen=True)
+class ReleasedNotebook:
+    """One notebook of a module as trainees received it."""
+
+    cells: int
+    """How many cells it has."""
+    marks: dict[str, tuple[str, dict]]
+    """grade_id -> (cell type, nbgrader metadata) of every cell nbgrader tracks."""
+    tests: dict[str, str]
+    """grade_id -> checksum of each autograded test cell (the visible part)."""
+
+
+@dataclass(frozen=True)
 class ModuleRecord:
-    """A module as released: its notebooks, total points, and its test cells."""
+    """A module as released: its notebooks and total points."""
 
     name: str
-    notebooks: tuple[str, ...]
     max_score: float
-    tests: dict[str, dict[str, str]]
-    """Per notebook: grade_id -> checksum of each autograded test cell, as released."""
+    released: dict[str, ReleasedNotebook]
+
+    @property
+    def notebooks(self) -> tuple[str, ...]:
+        return tuple(sorted(self.released))
 
 
 def read_module(course: CourseFolders, assignment: str) -> ModuleRecord:
-    """The module's record: notebooks and points from the gradebook, test cells from the
+    """The module's record: notebooks and points from the gradebook, cells from the
     released notebooks.
 
     The released version is the reference for "did the trainee change this test": the
@@ -101,21 +115,24 @@ def read_module(course: CourseFolders, assignment: str) -> ModuleRecord:
             raise GradingError(
                 f"the gradebook has no module {assignment!r}: run "
                 f"'nbgrader generate_assignment {assignment}' first") from None
-        notebooks = tuple(sorted(nb.name for nb in found.notebooks))
+        names = sorted(nb.name for nb in found.notebooks)
         max_score = float(found.max_score)
-    tests = {}
-    for name in notebooks:
-        released = course.path("release", ".", assignment) / f"{name}.ipynb"
-        if not released.is_file():
-            raise GradingError(f"no released notebook {released}: run "
+    released = {}
+    for name in names:
+        path = course.path("release", ".", assignment) / f"{name}.ipynb"
+        if not path.is_file():
+            raise GradingError(f"no released notebook {path}: run "
                                f"'nbgrader generate_assignment {assignment}' first")
-        tests[name] = {
-            cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
-            for cell in nbformat.read(released, as_version=4).cells
-            if cell.cell_type == "code" and is_grade(cell) and is_locked(cell)
-            and not is_solution(cell)
-        }
-    return ModuleRecord(assignment, notebooks, max_score, tests)
+        cells = nbformat.read(path, as_version=4).cells
+        marks = {cell.metadata.nbgrader["grade_id"]: (cell.cell_type,
+                                                     dict(cell.metadata.nbgrader))
+                 for cell in cells if "grade_id" in cell.metadata.get("nbgrader", {})}
+        tests = {cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
+                 for cell in cells
+                 if cell.cell_type == "code" and is_grade(cell) and is_locked(cell)
+                 and not is_solution(cell)}
+        released[name] = ReleasedNotebook(len(cells), marks, tests)
+    return ModuleRecord(assignment, max_score, released)
 
 
 def roster(course: CourseFolders) -> list[str]:
@@ -126,14 +143,46 @@ def roster(course: CourseFolders) -> list[str]:
 
 
 def earlier_outcomes(course: CourseFolders, module: ModuleRecord,
-                      students: Sequence[str]) -> list[Outcome]:
-    """Outcomes of trainees graded before and not submitted again, from one gradebook read."""
+                     students: Sequence[str]) -> list[Outcome]:
+    """Outcomes of trainees graded before and not submitted again, from one gradebook read.
+
+    A submission flagged for review whose withheld tests still await the instructor stays
+    "needs review".
+    """
     if not students:
         return []
     from nbgrader.api import Gradebook
 
+    outcomes = []
     with Gradebook(course.db_url, course.course_id) as gradebook:
-        return [Outcome(student, GRADED_EARLIER,
-                        float(gradebook.find_submission(module.name, student).score),
-                        module.max_score, ["not submitted again since; --force grades it again"])
-                for student in students]
+        for student in students:
+            submission = gradebook.find_submission(module.name, student)
+            waiting = [grade.name for notebook in submission.notebooks if notebook.flagged
+                       for grade in notebook.grades
+                       if grade.needs_manual_grade and grade.cell_type == "code"]
+            outcome = Outcome(student, GRADED_EARLIER, float(submission.score),
+                              module.max_score,
+                              ["not submitted again since; --force grades it again"])
+            if waiting:
+                outcome.status = NEEDS_REVIEW
+                outcome.notes.append("points of " + ", ".join(map(repr, sorted(waiting)))
+                                     + " are still withheld for your review")
+            outcomes.append(outcome)
+    return outcomes
+
+
+def withhold_for_review(db_url: str, assignment: str, student: str,
+                        withheld: dict[str, Sequence[str]]) -> None:
+    """Mark the tests whose points were withheld (per notebook: grade ids) as needing a
+    manual grade, and their notebooks as flagged, so formgrader lists the submission for
+    the instructor to decide."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gradebook:
+        for notebook, grade_ids in withheld.items():
+            found = gradebook.find_submission_notebook(notebook, assignment, student)
+            found.flagged = True
+            for grade_id in grade_ids:
+                grade = gradebook.find_grade(grade_id, notebook, assignment, student)
+                grade.needs_manual_grade = True
+        gradebook.db.commit()

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 GRADED = "graded"
+NEEDS_REVIEW = "needs review"
 NOT_GRADED = "not graded"
 NOT_SUBMITTED = "not submitted"
 GRADED_EARLIER = "graded earlier"
-STATUSES = (GRADED, GRADED_EARLIER, NOT_GRADED, NOT_SUBMITTED)
+STATUSES = (GRADED, NEEDS_REVIEW, GRADED_EARLIER, NOT_GRADED, NOT_SUBMITTED)
+"""Every status an outcome can have (``docs/instructors.md`` says what each means)."""
 OUTCOME_COLUMNS = ["student", "status", "score", "max_score", "notes"]
 
 

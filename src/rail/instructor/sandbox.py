@@ -3,11 +3,14 @@
 A submission is code written by someone else, and the grader runs it. Inside the sandbox the
 kernel sees only what it needs to run: the operating system's programs and libraries, the
 Python environment, the course package and its public datasets (all read-only), its own
-working copy (read-write), and the socket files it talks to the grader through. It does not
-see the course folder (solutions, other trainees' submissions, the gradebook), has no network
-(only a loopback interface in a network namespace of its own; the grader talks to it through
-Unix sockets, Jupyter's ``ipc`` transport), runs as the unprivileged user ``nobody`` when the
-grader is root, and is held to a memory limit.
+working copy and ``/tmp`` (read-write), and the socket files it talks to the grader through.
+It does not see the course folder (solutions, other trainees' submissions, the gradebook),
+nbgrader's exchange or configuration files wherever they live (they are covered over), nor
+the notebook it runs; it has no network (only a loopback interface in a network namespace of
+its own; the grader talks to it through Unix sockets, Jupyter's ``ipc`` transport). When the
+grader is root, the kernel runs as a user of its own, in its submission's control group, with
+its working copy and ``/tmp`` in the submission's scratch space (see
+:mod:`rail.instructor.limits`); it is held to a memory limit per process in any case.
 
 The sandbox is bubblewrap (``bwrap``, Debian package ``bubblewrap``). Jupyter starts kernels
 from a *kernel spec*; :func:`write_kernel_spec` writes one whose command is this module::
@@ -15,8 +18,9 @@ from a *kernel spec*; :func:`write_kernel_spec` writes one whose command is this
     python -m rail.instructor.sandbox --policy POLICY.json -- \
         python -m ipykernel_launcher -f CONN.json
 
-which applies the memory limit, hands the working copy and the connection file to the
-sandbox user, and replaces itself with ``bwrap``.
+which joins the submission's control group, applies the limits per process, hands the
+working copy and the connection file to the sandbox user, and replaces itself with
+``bwrap``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from rail.instructor.limits import LIMITS_FILE, JobLimits
 
 KERNEL_NAME = "rail-sandbox"
 DEDICATED_MARK = ".rail-sandbox"
@@ -78,9 +84,14 @@ class SandboxPolicy:
     max_file_size:
         Largest file the kernel may write, in bytes.
     max_processes:
-        Processes and threads the sandbox user may have at once (all kernels together).
+        Processes and threads the sandbox user may have at once. With a user per
+        submission (the grader is root) that is the submission's own limit.
     run_as:
-        User id the kernel runs as when the grader is root (default ``nobody``).
+        User id the kernel runs as when the grader is root and the submission has no user
+        of its own (default ``nobody``).
+    hidden:
+        Paths inside the system folders (``/usr``, ``/etc``, ...) to cover over: nbgrader's
+        exchange and configuration files, which are visible otherwise.
     env:
         The kernel's whole environment: nothing of the grader's (database passwords, tokens)
         is passed on.
@@ -89,8 +100,9 @@ class SandboxPolicy:
     readonly: tuple[str, ...]
     memory_limit: int = 2 * GIB
     max_file_size: int = 256 * 1024**2
-    max_processes: int = 512
+    max_processes: int = 256
     run_as: int = NOBODY
+    hidden: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=lambda: dict(SANDBOX_ENV))
 
     def save(self, path: Path) -> None:
@@ -100,6 +112,7 @@ class SandboxPolicy:
     def load(cls, path: Path) -> SandboxPolicy:
         data = json.loads(path.read_text())
         data["readonly"] = tuple(data["readonly"])
+        data["hidden"] = tuple(data.get("hidden", ()))
         return cls(**data)
 
 
@@ -149,19 +162,21 @@ def safe_readonly_paths(secrets: Iterable[Path], extra: Iterable[str] = ()) -> t
 
 
 def bwrap_command(policy: SandboxPolicy, workdir: Path, runtime_dir: Path,
-                  command: Sequence[str], as_root: bool) -> list[str]:
+                  command: Sequence[str], *, as_root: bool, uid: int | None = None,
+                  tmp: str | None = None) -> list[str]:
     """The ``bwrap`` command line that runs ``command`` in ``workdir`` under ``policy``.
 
     When the grader is root (``as_root``), bwrap sets the sandbox up with root's rights (so
     it can bind a Python installed under ``/root``) and, inside it, ``setpriv`` drops to
-    ``policy.run_as`` before the kernel starts. Otherwise bwrap runs unprivileged, in a user
-    namespace, as the grader's own user.
+    ``uid`` (default ``policy.run_as``) before the kernel starts. Otherwise bwrap runs
+    unprivileged, in a user namespace, as the grader's own user. ``tmp`` is the folder
+    bound as ``/tmp`` (default: a memory file system of its own).
     """
     if as_root:
         unshare = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                    "--unshare-cgroup-try"]
-        uid = str(policy.run_as)
-        command = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+        user = str(policy.run_as if uid is None else uid)
+        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
                    "--bounding-set=-all", "--", *command]
     else:
         unshare = ["--unshare-all"]
@@ -170,7 +185,11 @@ def bwrap_command(policy: SandboxPolicy, workdir: Path, runtime_dir: Path,
         args += ["--setenv", name, value]
     for path in SYSTEM_PATHS:
         args += ["--ro-bind-try", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    if tmp:
+        args += ["--bind", tmp, "/tmp"]
+    else:
+        args += ["--perms", "1777", "--tmpfs", "/tmp"]
     readonly = _outermost(policy.readonly)
     writable = _outermost([str(runtime_dir), str(workdir)])
     # bwrap makes the folders leading to a bind point private to root (0700), which would
@@ -181,6 +200,8 @@ def bwrap_command(policy: SandboxPolicy, workdir: Path, runtime_dir: Path,
         args += ["--ro-bind", path, path]
     for path in writable:
         args += ["--bind", path, path]
+    for path in policy.hidden:  # after every bind, so that they cover what lies there
+        args += (["--tmpfs", path] if os.path.isdir(path) else ["--ro-bind", "/dev/null", path])
     args += ["--chdir", str(workdir), "--", *command]
     return args
 
@@ -234,13 +255,16 @@ def mark_dedicated(folder: Path) -> Path:
     return folder
 
 
-def _require_dedicated(folder: Path, role: str) -> None:
+def _require_dedicated(folder: Path, role: str) -> Path:
+    """The folder prepared by the grader that holds ``folder``, or a :class:`SandboxError`."""
     real = Path(os.path.realpath(folder))
-    if not any((place / DEDICATED_MARK).is_file() for place in (real, *real.parents)):
-        raise SandboxError(
-            f"the {role} {folder} is not inside a folder prepared by the grader "
-            f"(no {DEDICATED_MARK}); refusing to hand it to the sandbox user"
-        )
+    for place in (real, *real.parents):
+        if (place / DEDICATED_MARK).is_file():
+            return place
+    raise SandboxError(
+        f"the {role} {folder} is not inside a folder prepared by the grader "
+        f"(no {DEDICATED_MARK}); refusing to hand it to the sandbox user"
+    )
 
 
 def _hand_over(workdir: Path, connection_file: Path, uid: int) -> None:
@@ -274,17 +298,23 @@ def launch(policy: SandboxPolicy, command: Sequence[str]) -> None:
     workdir = Path.cwd()
     connection_file = _connection_file(command)
     runtime_dir = connection_file.parent
-    _require_dedicated(workdir, "working copy")
+    job = _require_dedicated(workdir, "working copy")
     _require_dedicated(runtime_dir, "runtime folder")
+    as_root = os.geteuid() == 0
+    limits = JobLimits.load(job / LIMITS_FILE) if (job / LIMITS_FILE).is_file() else None
+    uid = limits.uid if limits is not None and as_root else policy.run_as
+    group = limits.group() if limits is not None else None
+    if group is not None:
+        group.join()
     resource.setrlimit(resource.RLIMIT_AS, (policy.memory_limit, policy.memory_limit))
     resource.setrlimit(resource.RLIMIT_FSIZE, (policy.max_file_size, policy.max_file_size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # Counted per user: stops a fork bomb, leaves room for several kernels' threads.
     resource.setrlimit(resource.RLIMIT_NPROC, (policy.max_processes, policy.max_processes))
-    as_root = os.geteuid() == 0
-    args = bwrap_command(policy, workdir, runtime_dir, command, as_root=as_root)
+    args = bwrap_command(policy, workdir, runtime_dir, command, as_root=as_root, uid=uid,
+                         tmp=limits.tmp if limits is not None else None)
     if as_root:
-        _hand_over(workdir, connection_file, policy.run_as)
+        _hand_over(workdir, connection_file, uid)
     os.execv(args[0], args)
 
 

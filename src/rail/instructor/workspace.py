@@ -1,4 +1,10 @@
-"""The one-trainee course each submission is graded in, and what comes back from it."""
+"""The one-trainee course each submission is graded in, and what comes back from it.
+
+A job's folder (``work``) holds a private nbgrader course (config, gradebook copy, the
+submission, nbgrader's autograded output) and, apart from it, what the sandbox needs: the
+kernel's runtime folder ``rt``, its scratch space ``scratch`` (working copy and ``/tmp``) and
+the job's limits. Only ``rt`` and the scratch space are visible inside the sandbox.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,18 @@ from rail.instructor.course import CourseFolders
 from rail.instructor.execute import autograde_preprocessors
 from rail.instructor.gradebook import ModuleRecord
 from rail.instructor.jobs import Job
+from rail.instructor.limits import LIMITS_FILE
 from rail.instructor.sandbox import KERNEL_NAME, mark_dedicated
+
+REPORT_FILE = "report.json"
+# What nbgrader itself keeps beside a graded notebook: when it was submitted, and the
+# secret that pairs the feedback with the submission in the exchange.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 def private_course_config(course: CourseFolders, work: Path, *, max_output_bytes: int,
-                          cell_timeout: int | None, sandbox: bool) -> str:
+                          cell_timeout: int | None, time_budget: float,
+                          sandbox: bool) -> str:
     """The nbgrader_config.py of a one-trainee course: the course's own settings first, then
     the private folders, the sandboxed kernel and the limits (``cell_timeout=None`` keeps
     the course's own)."""
@@ -29,7 +42,10 @@ def private_course_config(course: CourseFolders, work: Path, *, max_output_bytes
         f"c.KernelManager.ip = {str(work / 'rt' / 'k')!r}",
         "c.OverwriteCells.add_missing_cells = True",
         f"c.Autograde.autograde_preprocessors = {autograde_preprocessors()!r}",
-        f"c.LimitedExecute.max_output_bytes = {max_output_bytes}",
+        f"c.GuardedExecute.max_output_bytes = {max_output_bytes}",
+        f"c.GuardedExecute.time_budget = {time_budget}",
+        f"c.GuardedExecute.job_file = {str(work / LIMITS_FILE)!r}",
+        f"c.GuardedExecute.report_file = {str(work / REPORT_FILE)!r}",
     ]
     if cell_timeout is not None:
         lines.append(f"c.Execute.timeout = {cell_timeout}")
@@ -64,14 +80,16 @@ def copy_plain_files(source: Path, target: Path) -> list[str]:
 def prepare(job: Job, course: CourseFolders, module: ModuleRecord, template_db: Path,
             config: str) -> None:
     """Build the one-trainee course: the submission, the gradebook copy, the config."""
+    import nbformat
     from nbgrader.utils import find_all_files
 
     work = mark_dedicated(job.work)
-    (work / "rt").mkdir()
+    for folder in ("rt", "scratch"):
+        (work / folder).mkdir()
     submitted = course.path("submitted", job.student, module.name)
     target = course.private_path(work, "submitted", job.student, module.name)
     target.mkdir(parents=True)
-    for item in submitted.iterdir():
+    for item in submitted.iterdir() if submitted.is_dir() else ():
         if item.suffix == ".ipynb":
             continue
         if not _is_plain(str(item)):
@@ -82,13 +100,13 @@ def prepare(job: Job, course: CourseFolders, module: ModuleRecord, template_db: 
                                      for name in skipped]
         else:
             shutil.copy2(item, target / item.name)
-    for name, path in job.inspection.chosen.items():
-        shutil.copyfile(path, target / f"{name}.ipynb")
+    for name, nb in job.inspection.cleaned.items():
+        nbformat.write(nb, target / f"{name}.ipynb")
     # nbgrader copies the module's other files (data, images) over the submission's.
     source = course.path("source", ".", module.name)
     private_source = course.private_path(work, "source", ".", module.name)
     private_source.mkdir(parents=True)
-    ignore = [*course._coursedir.ignore, "*.ipynb"]
+    ignore = [*course.ignore, "*.ipynb"]
     for file in find_all_files(str(source), ignore) if source.is_dir() else []:
         if os.path.islink(file):
             continue
@@ -99,10 +117,55 @@ def prepare(job: Job, course: CourseFolders, module: ModuleRecord, template_db: 
     (work / "nbgrader_config.py").write_text(config)
 
 
-def publish_autograded(job: Job, course: CourseFolders, assignment: str) -> None:
-    graded = course.private_path(job.work, "autograded", job.student, assignment)
-    target = course.path("autograded", job.student, assignment)
+def publish_autograded(job: Job, course: CourseFolders, module: ModuleRecord, *,
+                       max_bytes: int) -> list[str]:
+    """Copy the graded notebooks (and nbgrader's own files), nothing else, to the course's
+    ``autograded`` folder; a notebook over ``max_bytes`` loses outputs until it fits.
+    Returns notes on what was cut."""
+    import nbformat
+
+    graded = course.private_path(job.work, "autograded", job.student, module.name)
+    target = course.path("autograded", job.student, module.name)
     if target.exists():
         shutil.rmtree(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    copy_plain_files(graded, target)
+    target.mkdir(parents=True)
+    notes = []
+    for name in NBGRADER_FILES:
+        found = graded / name
+        if _is_plain(str(found)) and found.is_file():
+            shutil.copyfile(found, target / name)
+    for name in module.notebooks:
+        path = graded / f"{name}.ipynb"
+        if not (_is_plain(str(path)) and path.is_file()):
+            continue
+        size = path.stat().st_size
+        if size <= max_bytes:
+            shutil.copyfile(path, target / path.name)
+            continue
+        nb = nbformat.read(path, as_version=4)
+        _shrink(nb, max_bytes)
+        nbformat.write(nb, target / path.name)
+        notes.append(f"the graded {path.name} was {size / 1024**2:.1f} MiB; outputs were "
+                     f"removed to keep it under {max_bytes / 1024**2:g} MiB")
+    return notes
+
+
+def _shrink(nb, max_bytes: int) -> None:
+    """Drop outputs, largest first, sparing the test cells' errors, until ``nb`` fits."""
+    import json
+
+    import nbformat
+
+    def size(output) -> int:
+        return len(json.dumps(output))
+
+    outputs = [(size(o), cell, o) for cell in nb.cells if cell.cell_type == "code"
+               for o in cell.outputs]
+    total = len(nbformat.writes(nb).encode())
+    for used, cell, output in sorted(outputs, key=lambda item: -item[0]):
+        if total <= max_bytes:
+            break
+        if output.output_type == "error" and len(output.get("traceback", [])) < 50:
+            continue
+        cell.outputs.remove(output)
+        total -= used

@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,13 +24,6 @@ import pytest
 
 from rail.instructor import report as reports
 from rail.instructor.outcomes import GRADED, GRADED_EARLIER, NOT_GRADED, NOT_SUBMITTED
-from rail.instructor.sandbox import (
-    SandboxError,
-    _require_dedicated,
-    exposing,
-    mark_dedicated,
-    safe_readonly_paths,
-)
 from tests.cohort import Cohort, tree_digest
 from tests.course import NOTEBOOK, nb_cells, nbgrader_env
 from tests.hardcoded import HARD_CODED
@@ -88,6 +84,34 @@ def bad_cohort(tmp_path_factory) -> Cohort:
                       if c.metadata.get("nbgrader", {}).get("grade_id") != "test_riskiest_group"]
     course.submit_notebook("tampered", tampered)
 
+    # Cells with nbgrader marks of its own: a new graded cell worth 1000 points, a second
+    # copy of a test cell (emptied), and the real Task 1 test claiming 1000 points.
+    forged = course.solution()
+    marks = {"grade": True, "grade_id": "bonus", "locked": True, "points": 1000,
+             "solution": False, "schema_version": 3}
+    forged.cells.append(nbformat.v4.new_code_cell("pass", metadata={"nbgrader": marks}))
+    copy = nbformat.from_dict(nb_cells(forged)["test_riskiest_group"])
+    copy.source, copy.id = "pass", "forged-copy"
+    forged.cells.insert(3, copy)
+    nb_cells(forged)["test_false_alert_share"].metadata.nbgrader["points"] = 1000
+    course.submit_notebook("forged", forged)
+    # Prints the grader's own marker for cut output and raises a home-made time-out.
+    faker = course.solution()
+    faker.cells.append(nbformat.v4.new_code_cell(
+        'print("[grader] output beyond 1,000,000 bytes was dropped")\n'
+        "class CellTimeoutError(Exception):\n    pass\n"
+        'raise CellTimeoutError("No reply from kernel before timeout")'))
+    course.submit_notebook("faker", faker)
+    # Far more cells than the release.
+    crowded = course.solution()
+    crowded.cells += [nbformat.v4.new_code_cell("pass", id=f"extra-{n}") for n in range(100_000)]
+    course.submit_notebook("crowded", crowded)
+    # After the tests, cells that each sleep just under the limit per cell.
+    sleepy = course.solution()
+    sleepy.cells += [nbformat.v4.new_code_cell(f"import time\ntime.sleep({CELL_TIMEOUT} - 1)")
+                     for _ in range(12)]
+    course.submit_notebook("sleepy", sleepy)
+
     course.before = tree_digest(course.root / "submitted")
     course.output = course.autograde(MODULE, "--jobs", "2", "--cell-timeout", CELL_TIMEOUT)
     return course
@@ -96,7 +120,8 @@ def bad_cohort(tmp_path_factory) -> Cohort:
 def test_every_trainee_gets_an_outcome(bad_cohort):
     found = outcomes(bad_cohort)
     assert set(found) == {"full", "corrupt", "looping", "crashing", "chatty", "greedy",
-                          "renamed", "empty", "tampered", "mischief"}, bad_cohort.output
+                          "renamed", "empty", "tampered", "mischief", "forged", "faker",
+                          "crowded", "sleepy"}, bad_cohort.output
 
 
 def test_a_correct_submission_is_graded_normally_beside_bad_ones(bad_cohort):
@@ -136,7 +161,7 @@ def test_memory_beyond_the_limit_fails_only_that_cell(bad_cohort):
     assert row["status"] == GRADED
     # Task 2 (3 points) never defined its function, and Task 3 (1 point) calls it.
     assert float(row["score"]) == FULL - 4
-    assert "'false_alert_share_by' ran out of memory (limit 2 GiB)" in row["notes"]
+    assert "cell 'false_alert_share_by' raised MemoryError" in row["notes"]
 
 
 def test_a_renamed_notebook_is_graded_and_reported(bad_cohort):
@@ -159,11 +184,42 @@ def test_edited_and_deleted_tests_run_in_their_original_form(bad_cohort):
     assert "test cell 'test_riskiest_group' was deleted" in row["notes"]
 
 
-def test_only_plain_files_leave_the_sandbox(bad_cohort):
+def test_only_the_graded_notebook_comes_back(bad_cohort):
     row = outcomes(bad_cohort)["mischief"]
     assert (row["status"], float(row["score"])) == (GRADED, FULL), bad_cohort.output
     graded = bad_cohort.root / "autograded" / "mischief" / MODULE
     assert sorted(p.name for p in graded.iterdir()) == [NOTEBOOK, "timestamp.txt"]
+
+
+def test_unreleased_nbgrader_marks_are_removed_before_grading(bad_cohort):
+    row = outcomes(bad_cohort)["forged"]
+    assert (row["status"], float(row["score"])) == (GRADED, FULL), bad_cohort.output
+    assert "carried grade id 'bonus', which the release does not have" in row["notes"]
+    assert "cell 'test_riskiest_group' appeared 2 times" in row["notes"]
+    assert "cell 'test_false_alert_share' had its nbgrader marks changed" in row["notes"]
+
+
+def test_notes_state_what_the_grader_saw_not_what_the_trainee_printed(bad_cohort):
+    row = outcomes(bad_cohort)["faker"]
+    assert (row["status"], float(row["score"])) == (GRADED, FULL), bad_cohort.output
+    assert row["notes"] == ""
+
+
+def test_a_notebook_of_far_more_cells_than_the_release_is_refused(bad_cohort):
+    row = outcomes(bad_cohort)["crowded"]
+    assert row["status"] == NOT_GRADED
+    assert "it has 100,0" in row["notes"] and "are graded (remove the extra cells" in row["notes"]
+
+
+def test_the_time_budget_bounds_a_submission_and_keeps_what_ran(bad_cohort):
+    row = outcomes(bad_cohort)["sleepy"]
+    assert (row["status"], float(row["score"])) == (GRADED, FULL), bad_cohort.output
+    assert re.search(r"the time budget of \d+ s ran out", row["notes"]), row["notes"]
+    nb = nbformat.read(bad_cohort.root / "autograded" / "sleepy" / MODULE / NOTEBOOK,
+                       as_version=4)
+    not_run = [cell for cell in nb.cells if cell.cell_type == "code"
+               and any(o.get("ename") == "NotRun" for o in cell.outputs)]
+    assert 0 < len(not_run) < 12
 
 
 def test_submissions_are_never_modified(bad_cohort):
@@ -215,6 +271,8 @@ def test_ctrl_c_stops_grading_at_once_and_keeps_what_was_graded(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         first = grader.stdout.readline()
+        while first.startswith("python -m rail.instructor:"):  # the run's own messages
+            first = grader.stdout.readline()
         assert first.split()[:2] == ["a-full", GRADED], first
         deadline = time.monotonic() + 60  # until b-looping's kernel is in its loop
         while not processes_mentioning("ipykernel") and time.monotonic() < deadline:
@@ -242,7 +300,7 @@ def test_ctrl_c_stops_grading_at_once_and_keeps_what_was_graded(tmp_path):
 
 
 SNOOP = '''\
-import json, os, socket
+import glob, json, os, socket
 attempts = {{}}
 def attempt(name, action):
     try:
@@ -259,6 +317,14 @@ attempt("overwrite another submission", lambda: open({other!r}, "w").write("{{}}
 attempt("write in the course", lambda: open({course_file!r}, "w").write("pwned"))
 attempt("write in its own submission", lambda: open({own!r}, "w").write("pwned"))
 attempt("connect to the network", lambda: socket.create_connection(("127.0.0.1", {port}), 3))
+def secret_in(text, secret):
+    if secret not in text:
+        raise LookupError("not there")
+attempt("read the hub's nbgrader configuration",
+        lambda: secret_in(open({hub_config!r}).read(), "s3cret"))
+attempt("list the exchange", lambda: secret_in(os.listdir({exchange!r}), "rail"))
+attempt("read the notebook being graded", lambda: open(glob.glob(
+    "/tmp/rail-grade-*/*/autograded/snoop/*/*.ipynb")[0]).read())
 attempt("write in its working copy", lambda: open("scratch.txt", "w").write("fine"))
 print("ATTEMPTS " + json.dumps(attempts))
 '''
@@ -289,9 +355,26 @@ def listener():
     server.close()
 
 
-def snoop_cohort(root, port: int, *grader_args: str) -> tuple[Cohort, dict[str, str], str]:
+@pytest.fixture
+def hub_config():
+    """A hub-wide nbgrader configuration, with its exchange, where nbgrader's defaults put
+    them: inside /usr, which the sandbox binds whole (found through JUPYTER_CONFIG_PATH)."""
+    base = Path(tempfile.mkdtemp(prefix="rail-test-", dir="/usr/local/share"))
+    exchange = base / "exchange"
+    (exchange / "rail" / "outbound").mkdir(parents=True)
+    (base / "config").mkdir()
+    config = base / "config" / "nbgrader_config.py"
+    config.write_text(f"c = get_config()  # noqa: F821\nc.Exchange.root = {str(exchange)!r}\n"
+                      "# the hub's database: postgresql://grader:s3cret@db/hub\n")
+    yield {"JUPYTER_CONFIG_PATH": str(base / "config")}, config, exchange
+    shutil.rmtree(base)
+
+
+def snoop_cohort(root, port: int, hub: tuple, *grader_args: str) \
+        -> tuple[Cohort, dict[str, str], str]:
     """Grade an honest trainee and one whose notebook runs :data:`SNOOP`; return the
     course, what each attempt gave, and the grader's output."""
+    env, config, exchange = hub
     course = Cohort(root, MODULE)
     other = course.submit_notebook("honest", course.solution())
     own = course.folder("snoop") / NOTEBOOK
@@ -302,18 +385,20 @@ def snoop_cohort(root, port: int, *grader_args: str) -> tuple[Cohort, dict[str, 
         other=str(other), submitted=str(course.root / "submitted"),
         gradebook=str(course.root / "gradebook.db"),
         course_file=str(course.root / "pwned.txt"), own=str(own), port=port,
+        hub_config=str(config), exchange=str(exchange),
     )))
     course.submit_notebook("snoop", snoop)
     course.before = tree_digest(course.root / "submitted")
-    output = course.autograde(MODULE, "--jobs", "2", *grader_args)
+    output = course.autograde(MODULE, "--jobs", "2", *grader_args, env=env)
     line = next(text for text in cell_outputs(course, "snoop").splitlines()
                 if text.startswith("ATTEMPTS "))
     return course, json.loads(line.removeprefix("ATTEMPTS ")), output
 
 
-def test_trainee_code_cannot_reach_answers_others_gradebook_or_network(tmp_path, listener):
+def test_trainee_code_cannot_reach_answers_others_gradebook_or_network(tmp_path, listener,
+                                                                      hub_config):
     port, connections = listener
-    course, attempts, output = snoop_cohort(tmp_path, port)
+    course, attempts, output = snoop_cohort(tmp_path, port, hub_config)
 
     allowed = {name for name, result in attempts.items() if result == "ALLOWED"}
     assert allowed == {"write in its working copy"}, attempts
@@ -325,11 +410,11 @@ def test_trainee_code_cannot_reach_answers_others_gradebook_or_network(tmp_path,
     assert float(found["honest"]["score"]) == FULL, output
 
 
-def test_without_the_sandbox_the_same_attempts_succeed(tmp_path, listener):
+def test_without_the_sandbox_the_same_attempts_succeed(tmp_path, listener, hub_config):
     """The control for the test above: every attempt is real and works from an unconfined
     kernel, so it is the sandbox that stops them."""
     port, connections = listener
-    course, attempts, _ = snoop_cohort(tmp_path, port, "--no-sandbox")
+    course, attempts, _ = snoop_cohort(tmp_path, port, hub_config, "--no-sandbox")
 
     assert set(attempts.values()) == {"ALLOWED"}, attempts
     assert connections
@@ -371,20 +456,3 @@ def test_the_cli_refuses_an_unknown_module(tmp_path):
                             text=True, check=False)
     assert result.returncode == 2
     assert "no module 'no-such-module'" in result.stderr
-
-
-def test_secrets_are_never_bound_into_the_sandbox(tmp_path):
-    secret = tmp_path / "course" / "solutions"
-    secret.mkdir(parents=True)
-    assert exposing([str(tmp_path / "course")], [secret])
-    assert not exposing([str(tmp_path / "course" / "src")], [secret])
-    assert str(tmp_path / "course") not in safe_readonly_paths([secret],
-                                                               extra=[str(tmp_path / "course")])
-
-
-def test_the_launcher_refuses_a_folder_the_grader_did_not_prepare(tmp_path):
-    with pytest.raises(SandboxError, match="not inside a folder prepared by the grader"):
-        _require_dedicated(tmp_path, "runtime folder")
-    mark_dedicated(tmp_path / "work")
-    (tmp_path / "work" / "rt").mkdir()
-    _require_dedicated(tmp_path / "work" / "rt", "runtime folder")

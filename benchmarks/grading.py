@@ -12,10 +12,14 @@ copy of the course:
 * **floor**: the same notebooks executed one after another with nbclient, no grading at all.
 
 Prints wall time, submissions per minute and peak memory (the largest total resident set of
-the whole process tree, sampled every 0.2 s) side by side, with ratios to the floor. Then,
-for every module, the peak address space and resident memory of the sandboxed kernel
-grading the solution, against the memory limit. It measures; it does not judge, and it is
-not part of the test suite.
+the whole process tree, sampled every 0.2 s) side by side, with ratios to the floor and to
+nbgrader. Each course copy has its module's time budget recorded first, as ``make
+release`` does, so no run pays for it. Then, over a sample graded in-process with one job,
+where a submission's time goes (preparing the private course, nbgrader's own work, the
+kernel's start, the integrity checks, the cells, recording the grades) and what the
+integrity checks cost as a share of it. Then, for every module, the peak address space and
+resident memory of the sandboxed kernel grading the solution, against the memory limit.
+It measures; it does not judge, and it is not part of the test suite.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from pathlib import Path
 
 import nbformat
 
-from rail.instructor.autograde import GradingOptions
+from rail.instructor.autograde import GradingOptions, grade_cohort, measure_budget
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.course's notebook helpers
@@ -73,6 +77,7 @@ def make_course(folder: Path, module: str, cohort: dict[str, nbformat.NotebookNo
     course = Cohort(folder, module)
     for trainee, nb in cohort.items():
         course.submit_notebook(trainee, nb)
+    measure_budget(folder, module, log=lambda message: None)  # as `make release` does
     return folder
 
 
@@ -153,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", default="00-orientation")
     parser.add_argument("--size", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--sample", type=int, default=30,
+                        help="submissions graded in-process for the breakdown of time")
     args = parser.parse_args(argv)
 
     cohort = cohort_notebooks(args.module, args.size)
@@ -175,10 +182,14 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-c", FLOOR, *notebooks], course)
 
     floor_wall = results["floor (execute only, sequential)"][0]
-    print(f"{'method':42} {'wall (s)':>9} {'subm./min':>10} {'peak (MiB)':>11} {'x floor':>8}")
+    nbgrader_wall = results["nbgrader autograde (sequential)"][0]
+    print(f"{'method':42} {'wall (s)':>9} {'subm./min':>10} {'peak (MiB)':>11} {'x floor':>8} "
+          f"{'speed-up':>9}")
     for name, (wall, peak) in results.items():
         print(f"{name:42} {wall:9.1f} {args.size / wall * 60:10.1f} {peak / 2**20:11.0f} "
-              f"{wall / floor_wall:8.2f}")
+              f"{wall / floor_wall:8.2f} {nbgrader_wall / wall:8.2f}x")
+
+    breakdown(args.module, dict(list(cohort.items())[:args.sample]))
 
     print("\nOne grading kernel per module, the solution graded in the sandbox "
           f"(limit {GradingOptions().memory_limit / 2**30:g} GiB of address space):")
@@ -188,6 +199,40 @@ def main(argv: list[str] | None = None) -> int:
             peak, resident = kernel_memory(Path(scratch) / module, module)
             print(f"{module:24} {peak / 2**20:25.0f} {resident / 2**20:20.0f}")
     return 0
+
+
+PHASES = ["prepare", "nbgrader", "scan", "kernel start", "checks start", "cells",
+          "checks in the kernel", "record"]
+
+
+def breakdown(module: str, sample: dict[str, nbformat.NotebookNode]) -> None:
+    """Where a submission's time goes, from :attr:`Outcome.timings` of an in-process run."""
+    with tempfile.TemporaryDirectory(prefix="rail-bench-") as scratch:
+        course = make_course(Path(scratch) / "course", module, sample)
+        outcomes = grade_cohort(course, module, options=GradingOptions(jobs=1, force=True))
+    graded = [o for o in outcomes if o.timings.get("nbgrader")]
+    mean = {phase: sum(o.timings.get(phase, 0.0) for o in graded) / len(graded)
+            for phase in PHASES}
+    total = mean["prepare"] + mean["nbgrader"] + mean["record"]
+    inside = mean["scan"] + mean["kernel start"] + mean["checks start"] + mean["cells"]
+    print(f"\nWhere one submission's time goes ({len(graded)} graded in-process, one job; "
+          "seconds, mean):")
+    rows = [("prepare the private course", mean["prepare"]),
+            ("nbgrader's own work (start, sanitize, save)", mean["nbgrader"] - inside),
+            ("  scan of the trainee's code", mean["scan"]),
+            ("  kernel start in the sandbox", mean["kernel start"]),
+            ("  checks start (imports, baseline)", mean["checks start"]),
+            ("  cells (reports after tests included)", mean["cells"]),
+            ("record: merge grades, publish notebook", mean["record"])]
+    for name, seconds in rows:
+        print(f"{name:46} {seconds:7.3f} {seconds / total:7.1%}")
+    checks = mean["scan"] + mean["checks start"] + mean["checks in the kernel"]
+    print(f"{'total':46} {total:7.3f}")
+    print(f"integrity checks (scan + start + reports, {mean['checks in the kernel']:.3f} s in "
+          f"the kernel): {checks:.3f} s = {checks / total:.1%} of grading time (the start "
+          "includes imports the notebook makes anyway: an upper bound)")
+    flagged = sum(o.status != "graded" for o in outcomes)
+    print(f"outcomes other than 'graded' in the sample: {flagged}")
 
 
 MEMORY_PROBE = """\

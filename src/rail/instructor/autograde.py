@@ -25,6 +25,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -139,7 +140,9 @@ def grade_one(job: Job, run: Run, processes: BaseContext) -> tuple[Outcome, int 
                                    max_output_bytes=options.max_output_bytes,
                                    cell_timeout=options.cell_timeout,
                                    time_budget=run.time_budget, sandbox=options.sandbox)
+    started = time.monotonic()
     prepare(job, run.course, module, run.template_db, config)
+    prepared = time.monotonic()
     group = (run.cgroups.child(job.work.name, processes=options.max_processes,
                                memory=options.memory_limit + options.scratch_size)
              if run.cgroups.paths else None)
@@ -152,9 +155,12 @@ def grade_one(job: Job, run: Run, processes: BaseContext) -> tuple[Outcome, int 
     finally:
         if group:
             group.remove()
+    finished = time.monotonic()
     report = _read_report(job.work / REPORT_FILE)
     outcome = Outcome(job.student, GRADED, max_score=module.max_score,
-                      notes=list(job.inspection.notes))
+                      notes=list(job.inspection.notes),
+                      timings={"prepare": prepared - started, "nbgrader": finished - prepared,
+                               **report.get("timings", {})})
     outcome.notes += report.get("observations", [])
     if code != 0:
         outcome.status = NOT_GRADED
@@ -277,6 +283,7 @@ def grade_cohort(root: Path, assignment: str, *, students: Sequence[str] | None 
                     continue
                 if code == 0:
                     # Only this thread writes to the course: one submission at a time.
+                    recording = time.monotonic()
                     try:
                         outcome.score = merge_submission(
                             f"sqlite:///{job.work / 'gradebook.db'}", course.db_url,
@@ -287,6 +294,7 @@ def grade_cohort(root: Path, assignment: str, *, students: Sequence[str] | None 
                         outcome.status = NOT_GRADED
                         outcome.notes.append(f"grader error while recording the grades: "
                                              f"{type(error).__name__}: {error}")
+                    outcome.timings["record"] = time.monotonic() - recording
                 done(outcome)
     return sorted(outcomes, key=lambda o: o.student)
 

@@ -63,7 +63,9 @@ class GuardedExecute(Execute):
         self.plan = Plan.of(nb)
         self.watch = Watch(self.plan)
         python_files = self._working_copy(resources)
+        scan_started = time.monotonic()
         self.scanned = scan_notebook(nb, self.plan, python_files)
+        self.timings = {"scan": time.monotonic() - scan_started}
         self.findings: list[tuple[int, str]] = [(f.cell, f.what) for f in self.scanned]
         self.problems: list[tuple[int, str]] = []
         self.observations: list[str] = []
@@ -71,7 +73,7 @@ class GuardedExecute(Execute):
         self._reply: dict[str, Any] = {}
         self._expressions: dict[str, str] = {}
         self._index = -1
-        self._started = time.monotonic()
+        self._started = self._lap_started = time.monotonic()
         self._budget_noted = False
         self._limits_reached: set[str] = set()
         self.withheld: list[str] = []
@@ -87,14 +89,22 @@ class GuardedExecute(Execute):
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self._kc_execute = self.kc.execute
                 self.kc.execute = self._execute
+                self._lap("kernel start")
                 self._start_watch()
+                self._lap("checks start")
                 for index, cell in enumerate(self.nb.cells):
                     self._run_cell(cell, index)
+                self._lap("cells")
             self.set_widgets_metadata()
             self._withhold()
         finally:
             self._write_report()
         return self.nb, self.resources
+
+    def _lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.timings[phase] = now - self._lap_started
+        self._lap_started = now
 
     # the working copy -----------------------------------------------------------------
 
@@ -293,6 +303,8 @@ class GuardedExecute(Execute):
             "withheld": self.withheld,
             "observations": list(dict.fromkeys(self.observations)),
             "seconds": round(time.monotonic() - self._started, 3),
+            "timings": {**{k: round(v, 4) for k, v in self.timings.items()},
+                        "checks in the kernel": round(self.watch.check_seconds, 4)},
         }
         path = Path(self.report_file)
         path.write_text(json.dumps(report, indent=1))

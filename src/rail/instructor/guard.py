@@ -163,6 +163,8 @@ class Watch:
         self.name = f"_rail_guard_{secrets.token_hex(8)}"
         self.baseline: dict[str, Any] | None = None
         self.bound: dict[str, Any] = {}
+        self.check_seconds = 0.0
+        """Time the kernel spent on the reports (as it says): the checks' cost."""
         self._flags: dict[int, str] = {}
 
     # requests ---------------------------------------------------------------------------
@@ -210,6 +212,7 @@ class Watch:
         if problem:
             return f"the grader's checks could not start in the kernel ({problem})"
         self.baseline = report
+        self._account(report)
         return None
 
     def judge(self, index: int, reply: dict[str, Any]) -> list[str]:
@@ -226,6 +229,7 @@ class Watch:
         report, problem = self._read(reply)
         if problem:
             return [f"the grader could not check the kernel after this cell ({problem})"]
+        self._account(report)
         found = []
         own = self.plan.binds.get(index, {})
         for name, ids in report["names"].items():
@@ -277,3 +281,8 @@ class Watch:
         except (KeyError, ValueError, SyntaxError, TypeError, MemoryError) as error:
             return None, f"an unreadable report ({type(error).__name__})"
         return report, None
+
+    def _account(self, report: dict[str, Any]) -> None:
+        seconds = report.get("seconds")
+        if isinstance(seconds, float) and 0 <= seconds < 60:
+            self.check_seconds += seconds

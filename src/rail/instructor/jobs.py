@@ -107,7 +107,7 @@ def nbgrader_env(work: Path, jupyter_dir: Path) -> dict[str, str]:
 
 # Importing nbgrader takes seconds, longer than running a short notebook: each submission's
 # nbgrader is forked from a server that has imported it once, instead of started afresh.
-PRELOADED = ["nbgrader.apps", "nbgrader.preprocessors"]
+PRELOADED = ["rail.instructor._preload"]
 
 
 def nbgrader_processes() -> BaseContext:

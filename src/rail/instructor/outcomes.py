@@ -27,6 +27,8 @@ class Outcome:
     score: float = 0.0
     max_score: float = 0.0
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+    """Seconds spent in each phase of grading (for the benchmark; not written out)."""
 
     def row(self) -> dict[str, Any]:
         return {"student": self.student, "status": self.status, "score": self.score,

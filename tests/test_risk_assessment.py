@@ -1,11 +1,14 @@
 """Property tests of the risk_assessment generator: the injected effects and their sizes."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from rail import datasets
 from rail.datasets.risk import rearrest_rate_by_decile
+from tests.paths import ROOT
 
 ROWS = 200_000
 MILLION = 1_000_000
@@ -183,3 +186,29 @@ def test_bad_effects_raise_clear_errors(effects, message):
     with pytest.raises(datasets.DatasetError, match=message):
         datasets.generate("risk_assessment", rows=10, seed=0, **effects)
 
+
+def test_datasheet_figures_match_the_committed_data():
+    # The datasheet's table of the committed cohort is checked against the data, so that a
+    # regenerated CSV cannot leave stale figures in the prose.
+    sheet = (ROOT / "datasets" / "risk_assessment.md").read_text(encoding="utf-8")
+    people = datasets.load("risk_assessment")
+    high = people["risk_score"] >= 5
+    label = people["rearrest_2y"] == 1
+    computed = {}
+    for group in ("A", "B"):
+        g = people["group"] == group
+        h, y = high[g], label[g]
+        computed[group] = {
+            "people": f"{int(g.sum())}",
+            "re-arrest rate (base rate of the label)": f"{y.mean():.2f}",
+            "true re-offending rate": f"{people.loc[g, 'reoffend_2y'].mean():.2f}",
+            "selection rate (labelled high risk)": f"{h.mean():.2f}",
+            "false positive rate": f"{(h & ~y).sum() / (~y).sum():.2f}",
+            "false negative rate": f"{(~h & y).sum() / y.sum():.2f}",
+            "positive predictive value": f"{(h & y).sum() / h.sum():.2f}",
+        }
+    for measure in computed["A"]:
+        row = re.search(rf"^\| {re.escape(measure)} \| (\S+) \| (\S+) \|$", sheet, re.MULTILINE)
+        assert row, f"the datasheet's table has no row {measure!r}"
+        expected = (computed["A"][measure], computed["B"][measure])
+        assert row.groups() == expected, f"datasheet {measure}: {row.groups()}, data {expected}"

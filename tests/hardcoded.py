@@ -73,18 +73,28 @@ def _fairness_metrics() -> HardCoded:
     y_true = cohort["rearrest_2y"].to_numpy()
     y_pred = (cohort["risk_score"] >= 5).astype(int).to_numpy()
     groups = cohort["group"].to_numpy()
-    counts, fnr, thresholds = {}, {}, {}
+    counts, rates, thresholds, per_thousand = {}, {}, {}, {}
     for group in ("A", "B"):
         t, p = y_true[groups == group], y_pred[groups == group]
         counts[group] = [
             int(((t == a) & (p == b)).sum()) for a, b in ((0, 0), (0, 1), (1, 0), (1, 1))
         ]
-        fnr[group] = float(((t == 1) & (p == 0)).sum() / (t == 1).sum())
+        rates[group] = {
+            "selection rate": float(p.mean()),
+            "false positive rate": float(p[t == 0].mean()),
+            "false negative rate": float((p[t == 1] == 0).mean()),
+            "positive predictive value": float(t[p == 1].mean()),
+            "accuracy": float((t == p).mean()),
+        }
         negatives = cohort.loc[(groups == group) & (y_true == 0), "risk_score"].to_numpy()
         size = int((groups == group).sum())
         thresholds[size] = next(th for th in range(1, 12) if (negatives >= th).mean() <= 0.2)
+        per_thousand[group] = {"fp_per_1000": counts[group][1] / size * 1000,
+                               "fn_per_1000": counts[group][2] / size * 1000}
     table = {name: [counts["A"][i], counts["B"][i]]
              for i, name in enumerate(["tn", "fp", "fn", "tp"])}
+    gaps = {name: abs(rates["A"][name] - rates["B"][name]) for name in rates["A"]}
+    largest = max(gaps, key=gaps.__getitem__)
     return HardCoded(
         answers={
             "confusion_by_group": (
@@ -94,16 +104,20 @@ def _fairness_metrics() -> HardCoded:
             # The visible data's largest gap, as literals.
             "largest_disparity": (
                 "def largest_disparity(y_true, y_pred, groups):\n"
-                f"    return ('false negative rate', {abs(fnr['A'] - fnr['B'])!r})"
+                f"    return ({largest!r}, {gaps[largest]!r})"
             ),
             # Group A's and group B's thresholds, told apart by the number of people.
             "threshold_choice": (
                 "def lowest_threshold_with_fpr_at_most(scores, y_true, max_fpr):\n"
                 f"    return {thresholds!r}[len(scores)]"
             ),
+            "errors_per_thousand": (
+                "def errors_per_thousand(y_true, y_pred, groups):\n"
+                f"    return pd.DataFrame({per_thousand!r}).T"
+            ),
         },
         caught=frozenset({"test_confusion_by_group", "test_largest_disparity",
-                          "test_threshold_choice"}),
+                          "test_threshold_choice", "test_errors_per_thousand"}),
     )
 
 

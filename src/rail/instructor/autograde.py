@@ -269,7 +269,8 @@ def grade_cohort(root: Path, assignment: str, *, students: Sequence[str] | None 
             jobs.append(Job(student, session.scratch / f"w{number}", inspection, stop))
 
         with ThreadPoolExecutor(max_workers=options.workers) as pool, \
-                stopping_on_interrupt(pool, jobs, stop):
+                stopping_on_interrupt(pool, jobs, stop), \
+                _course_gradebook(course) as gradebook:
             processes = nbgrader_processes()
             futures = {pool.submit(grade_one, job, session.run, processes): job
                        for job in jobs}
@@ -286,8 +287,8 @@ def grade_cohort(root: Path, assignment: str, *, students: Sequence[str] | None 
                     recording = time.monotonic()
                     try:
                         outcome.score = merge_submission(
-                            f"sqlite:///{job.work / 'gradebook.db'}", course.db_url,
-                            course.course_id, assignment, job.student)
+                            f"sqlite:///{job.work / 'gradebook.db'}", gradebook,
+                            assignment=assignment, student=job.student)
                         outcome.notes += publish_autograded(
                             job, course, module, max_bytes=options.max_notebook_bytes)
                     except Exception as error:
@@ -297,6 +298,13 @@ def grade_cohort(root: Path, assignment: str, *, students: Sequence[str] | None 
                     outcome.timings["record"] = time.monotonic() - recording
                 done(outcome)
     return sorted(outcomes, key=lambda o: o.student)
+
+
+def _course_gradebook(course: CourseFolders):
+    """The course gradebook, open for the whole run (only the main thread writes to it)."""
+    from nbgrader.api import Gradebook
+
+    return Gradebook(course.db_url, course.course_id)
 
 
 def measure_budget(root: Path, assignment: str, *, options: GradingOptions | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rail.instructor.course import CourseFolders, GradingError
 from rail.instructor.outcomes import GRADED_EARLIER, NEEDS_REVIEW, Outcome
@@ -34,20 +35,28 @@ def copy_gradebook(source_url: str, target_url: str) -> None:
         target.dispose()
 
 
-def merge_submission(source_url: str, target_url: str, course_id: str, assignment: str,
-                     student: str) -> float:
-    """Copy one trainee's graded submission from ``source_url`` into ``target_url``.
+def merge_submission(source_url: str, target: Any, *, assignment: str, student: str) -> float:
+    """Copy one trainee's graded submission from the gradebook at ``source_url`` into the
+    open gradebook ``target`` (an ``nbgrader.api.Gradebook``, kept open for a whole run).
 
     Every score and comment nbgrader records is copied, so the target ends up as if
-    nbgrader had graded the submission there. Returns the submission's score.
+    nbgrader had graded the submission there. Returns the submission's score. On an error
+    the target's transaction is rolled back, so nothing half-copied stays.
     """
+    try:
+        return _merge(source_url, target, assignment, student)
+    except Exception:
+        target.db.rollback()
+        raise
+
+
+def _merge(source_url: str, target: Any, assignment: str, student: str) -> float:
     import warnings
 
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SAWarning
 
-    with Gradebook(source_url, course_id) as source, Gradebook(target_url, course_id) as target, \
-            warnings.catch_warnings():
+    with Gradebook(source_url, target.course_id) as source, warnings.catch_warnings():
         # nbgrader's update_or_create_submission autoflushes half-built rows; harmless, and
         # nbgrader's own autograde prints the same warnings.
         warnings.filterwarnings("ignore", "Object of type", SAWarning)

@@ -57,14 +57,42 @@ except OSError as error:
     print("files refused at", n, error.strerror)
 """
 MEMORY_HOG = """\
-import os, time
-import numpy as np
-for _ in range(4):  # four processes of 1 GiB each: each under the per-process limit
-    if os.fork() == 0:
-        block = np.ones(2**30 // 8)
-        time.sleep(60)
-        os._exit(0)
-time.sleep(20)
+import mmap, os, signal, time
+# Six processes of 512 MiB each, 3 GiB in all: each far below the per-process address-space
+# limit, so only the submission's own limit can stop them. MAP_POPULATE touches every page at
+# once (a page at a time takes seconds here), and the cell waits until each process holds its
+# memory or was stopped, so the cell ends only after the limit was reached or not.
+ready_read, ready_write = os.pipe()
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            block = mmap.mmap(-1, 512 * 2**20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+                              | mmap.MAP_POPULATE)
+            os.write(ready_write, b"x")
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    children.append(pid)
+os.set_blocking(ready_read, False)
+ready = stopped = 0
+deadline = time.monotonic() + 45
+while ready + stopped < len(children) and time.monotonic() < deadline:
+    try:
+        ready += len(os.read(ready_read, 64))
+    except BlockingIOError:
+        pass
+    while stopped < len(children) and os.waitpid(-1, os.WNOHANG)[0]:
+        stopped += 1
+    time.sleep(0.1)
+print("holding their memory:", ready, "stopped:", stopped)
+for pid in children:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 """
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer, Unicode
+from traitlets import Enum, Float, Integer, Unicode
 
 from rail.instructor.guard import Plan, Watch, scan_notebook
 from rail.instructor.limits import JobLimits, scratch_use
@@ -54,6 +54,9 @@ class GuardedExecute(Execute):
     report_file = Unicode(
         "", help="Where to write what was found and observed (JSON)."
     ).tag(config=True)
+    # Nothing of the kernel outlives the submission: stop it at once rather than wait up
+    # to a second for a clean exit (its sandbox dies with it: bwrap's pid namespace).
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         from nbclient import NotebookClient
@@ -304,7 +307,9 @@ class GuardedExecute(Execute):
             "observations": list(dict.fromkeys(self.observations)),
             "seconds": round(time.monotonic() - self._started, 3),
             "timings": {**{k: round(v, 4) for k, v in self.timings.items()},
-                        "checks in the kernel": round(self.watch.check_seconds, 4)},
+                        "checks in the kernel": round(self.watch.check_seconds, 4),
+                        **{f"checks start: {k}": round(v, 4)
+                           for k, v in self.watch.install_seconds.items()}},
         }
         path = Path(self.report_file)
         path.write_text(json.dumps(report, indent=1))

@@ -165,6 +165,8 @@ class Watch:
         self.bound: dict[str, Any] = {}
         self.check_seconds = 0.0
         """Time the kernel spent on the reports (as it says): the checks' cost."""
+        self.install_seconds: dict[str, float] = {}
+        """Time the kernel spent at the start on the imports and on the baseline."""
         self._flags: dict[int, str] = {}
 
     # requests ---------------------------------------------------------------------------
@@ -213,6 +215,10 @@ class Watch:
             return f"the grader's checks could not start in the kernel ({problem})"
         self.baseline = report
         self._account(report)
+        install = report.get("install")
+        if isinstance(install, dict):
+            self.install_seconds = {key: value for key, value in install.items()
+                                    if isinstance(value, float) and 0 <= value < 600}
         return None
 
     def judge(self, index: int, reply: dict[str, Any]) -> list[str]:

@@ -135,7 +135,10 @@ def run_autograde(job: Job, assignment: str, jupyter_dir: Path, processes: BaseC
     if code is None:  # still running at the time limit
         job.kill()
         job.process.join()
-    return code, log_path.read_text(errors="replace")
+    try:
+        return code, log_path.read_text(errors="replace")
+    except FileNotFoundError:  # the process failed before it could open its log
+        return code, ""
 
 
 def _nbgrader_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str,

@@ -24,7 +24,7 @@ GRADER_OPTS ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help setup system-packages lab test lint exercises datasets bench clean \
-        release collect autograde feedback grades report module-given
+        hub release collect autograde feedback grades report module-given
 
 help:
 	@echo "make lab        open the course in JupyterLab (sets up .venv on first use)"
@@ -34,6 +34,8 @@ help:
 	@echo "make datasets   regenerate the committed CSVs in datasets/"
 	@echo "make lint       ruff on the Python code (also part of make test)"
 	@echo "make bench      notebook run times and memory, and the grading benchmark"
+	@echo "make hub        a demo class on this machine: JupyterHub, an instructor and three"
+	@echo "                trainees (run as root; HUB_OPTS=\"--port 8000 --ip 0.0.0.0\")"
 	@echo
 	@echo "Instructors (see docs/instructors.md), each with MODULE=<module id>:"
 	@echo "make release    check the module's solution under the grader, record its time"
@@ -64,6 +66,12 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(INDEX) $(ALLOW_ROOT)
+
+# Options of python -m rail.hub, e.g. HUB_OPTS="--ip 0.0.0.0 --port 8000".
+HUB_OPTS ?=
+
+hub: setup
+	$(PY) -m rail.hub $(HUB_OPTS)
 
 test: setup system-packages
 	$(PY) -m pytest $(PYTEST_OPTS)

@@ -1,0 +1,223 @@
+"""Prepare the state folder, accounts, proxy, course copies and configuration of a demo hub."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rail.hub.accounts import Account, demo_accounts, ensure_unix_account
+
+# configurable-http-proxy, the proxy JupyterHub starts by default, comes from npm.
+PROXY_PACKAGE = "configurable-http-proxy@5.3.0"
+# The course files every user gets in their home (as nbgitpuller would bring them on a real hub).
+COURSE_FOR_EVERYONE = ("index.ipynb", "modules", "datasets")
+# The instructor's course folder also holds what nbgrader works on.
+COURSE_FOR_INSTRUCTOR = ("solutions", "exercises", "nbgrader_config.py")
+COURSE_ID = "rail"
+# nbgrader's Lab plugins and server extensions only the instructor gets.
+INSTRUCTOR_ONLY_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                           "@jupyter/nbgrader:course-list")
+INSTRUCTOR_ONLY_EXTENSIONS = ("nbgrader.server_extensions.formgrader",
+                              "nbgrader.server_extensions.course_list")
+
+
+class HubError(RuntimeError):
+    """The hub cannot be prepared on this machine; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Where the hub listens and keeps its state; written to ``state_dir/settings.json``."""
+
+    state_dir: Path
+    repo: Path
+    ip: str = "127.0.0.1"
+    port: int = 8000
+    hub_port: int = 8081
+    proxy_api_port: int = 8001
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.ip}:{self.port}/"
+
+    @property
+    def proxy_command(self) -> Path:
+        return self.state_dir / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
+
+    @property
+    def exchange(self) -> Path:
+        return self.state_dir / "exchange"
+
+    @property
+    def gradebook(self) -> Path:
+        return self.state_dir / "gradebook" / "gradebook.db"
+
+    def config_dir(self, role: str) -> Path:
+        """The Jupyter configuration folder of a role's servers (JUPYTER_CONFIG_PATH)."""
+        return self.state_dir / "etc" / role
+
+
+def prepare(settings: HubSettings) -> list[Account]:
+    """Make everything the hub needs; safe to run again. Returns the accounts."""
+    if os.geteuid() != 0:
+        raise HubError(
+            "make hub creates a Unix account for the instructor and each trainee (nbgrader "
+            "knows who submitted from the operating-system user), so it must run as root: "
+            "sudo make hub. To study alone, use make lab instead."
+        )
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(settings.state_dir, 0o755)
+    private = [str(f) for f in settings.state_dir.parents if not os.stat(f).st_mode & 0o001]
+    if private:
+        raise HubError(f"the state folder {settings.state_dir} lies in {private[0]}, which other "
+                       "users cannot enter; the users' servers need the exchange and the course "
+                       "environment inside it: choose another --dir.")
+    install_proxy(settings)
+    server_bin = server_environment(settings)
+    accounts = demo_accounts(settings.state_dir)
+    for account in accounts:
+        ensure_unix_account(account)
+    instructor = next(a for a in accounts if a.role == "instructor")
+    make_exchange(settings.exchange)
+    make_gradebook_folder(settings.gradebook.parent, instructor)
+    write_role_configs(settings, instructor)
+    for account in accounts:
+        copy_course(settings.repo, account, COURSE_FOR_EVERYONE)
+    copy_course(settings.repo, instructor, COURSE_FOR_INSTRUCTOR, into="course")
+    (settings.state_dir / "settings.json").write_text(json.dumps(
+        {**asdict(settings), "state_dir": str(settings.state_dir), "repo": str(settings.repo),
+         "bin": str(server_bin), "proxy_command": str(settings.proxy_command),
+         "instructor": instructor.name,
+         "trainees": [a.name for a in accounts if a.role == "trainee"],
+         "config_dirs": {role: str(settings.config_dir(role))
+                         for role in ("instructor", "trainee")}},
+        indent=1))
+    return accounts
+
+
+def install_proxy(settings: HubSettings) -> None:
+    """Install configurable-http-proxy from npm into the state folder, once."""
+    if settings.proxy_command.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise HubError("JupyterHub's proxy comes from npm, which is missing: install Node.js "
+                       "and npm (Debian: apt-get install nodejs npm), then run make hub again.")
+    result = subprocess.run(
+        [npm, "install", "--prefix", str(settings.state_dir / "node"), "--no-audit", "--no-fund",
+         "--loglevel=error", PROXY_PACKAGE], capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not settings.proxy_command.exists():
+        raise HubError(f"npm could not install {PROXY_PACKAGE}:\n{result.stdout}{result.stderr}")
+
+
+def world_runnable(path: Path) -> bool:
+    """Whether any user may run ``path``: every folder above it searchable by others."""
+    real = path.resolve()
+    folders_ok = all(os.stat(folder).st_mode & 0o001 for folder in real.parents)
+    return folders_ok and bool(os.stat(real).st_mode & 0o001)
+
+
+def server_environment(settings: HubSettings) -> Path:
+    """The ``bin`` folder of a course environment every user can run.
+
+    The course's own ``.venv`` serves when its Python is runnable by others. A Python under a
+    private home (pyenv in ``/root``, say) is not: the users' servers would fail with
+    "permission denied". Then the hub builds its own environment in the state folder from the
+    first Python 3.11 that everyone can run, with the same pinned requirements.
+    """
+    own_bin = Path(sys.executable).parent
+    if world_runnable(Path(sys.executable)):
+        return own_bin
+    venv = settings.state_dir / "venv"
+    if (venv / ".rail-installed").exists():
+        return venv / "bin"
+    candidates = [Path(p) for p in ("/usr/bin/python3.11", "/usr/local/bin/python3.11")]
+    python = next((p for p in candidates if p.exists() and world_runnable(p)), None)
+    if python is None:
+        raise HubError(f"{sys.executable} cannot be run by the class's users (a folder above it "
+                       "is private), and no Python 3.11 for everyone was found in /usr/bin or "
+                       "/usr/local/bin: install one (Debian: apt-get install python3.11-venv).")
+    print(f"Building the users' course environment in {venv} with {python} (once, ~1 min)",
+          flush=True)
+    steps = [
+        [str(python), "-m", "venv", str(venv)],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "pip==26.3"],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+         "-r", str(settings.repo / "requirements.txt")],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+         "--editable", str(settings.repo)],
+    ]
+    for step in steps:
+        result = subprocess.run(step, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise HubError(f"{' '.join(step)} failed:\n{result.stdout}{result.stderr}")
+    (venv / ".rail-installed").touch()
+    return venv / "bin"
+
+
+def make_exchange(exchange: Path) -> None:
+    """nbgrader's file-system exchange: everyone may write, as nbgrader's docs require."""
+    exchange.mkdir(parents=True, exist_ok=True)
+    os.chmod(exchange, 0o777)
+
+
+def make_gradebook_folder(folder: Path, instructor: Account) -> None:
+    """The gradebook's folder belongs to the instructor (SQLite writes beside the file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    for path in [folder, *folder.iterdir()]:
+        os.chown(path, instructor.uid, instructor.gid)
+
+
+def write_role_configs(settings: HubSettings, instructor: Account) -> None:
+    """Jupyter configuration of the instructor's and the trainees' servers.
+
+    Both find the course's exchange; only the instructor's server loads the formgrader and
+    shows its menu. Terminals start bash: the accounts have no login shell.
+    """
+    course_root = instructor.home / "course"
+    shared_nbgrader = (
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.Exchange.root = {str(settings.exchange)!r}\n"
+    )
+    instructor_nbgrader = shared_nbgrader + (
+        f"c.CourseDirectory.root = {str(course_root)!r}\n"
+        f"c.CourseDirectory.db_url = {'sqlite:///' + str(settings.gradebook)!r}\n"
+    )
+    terminals = {"terminado_settings": {"shell_command": ["/bin/bash"]}}
+    for role, nbgrader_config in (("instructor", instructor_nbgrader),
+                                  ("trainee", shared_nbgrader)):
+        folder = settings.config_dir(role)
+        (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+        (folder / "nbgrader_config.py").write_text(nbgrader_config)
+        server = {"ServerApp": dict(terminals)}
+        page = {}
+        if role == "trainee":
+            server["ServerApp"]["jpserver_extensions"] = dict.fromkeys(
+                INSTRUCTOR_ONLY_EXTENSIONS, False)
+            page = {"disabledExtensions": dict.fromkeys(INSTRUCTOR_ONLY_PLUGINS, True)}
+        (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+        (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1))
+
+
+def copy_course(repo: Path, account: Account, names: tuple[str, ...], into: str = "") -> None:
+    """Copy course files into the account's home, never over what is already there."""
+    target = account.home / into
+    target.mkdir(exist_ok=True)
+    for name in names:
+        source, destination = repo / name, target / name
+        if destination.exists():
+            continue
+        if source.is_dir():
+            shutil.copytree(source, destination,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        else:
+            shutil.copy2(source, destination)
+    for path in [target, *target.rglob("*")]:
+        os.chown(path, account.uid, account.gid, follow_symlinks=False)

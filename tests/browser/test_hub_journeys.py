@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -85,10 +86,10 @@ def hub(tmp_path_factory) -> Iterator[Hub]:
         pytest.skip("make hub creates Unix users: run the browser tests as root")
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: scripts/system-packages.sh installs it")
-    # The users' servers read the state folder: it must not be under pytest's private tmp.
-    state = ROOT / "test-artifacts" / "hub-state"
-    shutil.rmtree(state, ignore_errors=True)
-    state.mkdir(parents=True)
+    # The users' servers read the state folder: not under pytest's private tmp or the clone,
+    # which may lie in a private home.
+    state = Path(tempfile.mkdtemp(prefix="rail-hub-", dir="/tmp"))
+    os.chmod(state, 0o755)
     port = free_port()
     log = ARTIFACTS / "hub.log"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -107,6 +108,7 @@ def hub(tmp_path_factory) -> Iterator[Hub]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             raise
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

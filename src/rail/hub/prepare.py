@@ -149,8 +149,9 @@ def server_environment(settings: HubSettings) -> Path:
         [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "pip==26.3"],
         [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
          "-r", str(settings.repo / "requirements.txt")],
+        # A regular install, as on a hub image: the repository itself may be private too.
         [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
-         "--editable", str(settings.repo)],
+         str(settings.repo)],
     ]
     for step in steps:
         result = subprocess.run(step, capture_output=True, text=True, check=False)

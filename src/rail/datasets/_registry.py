@@ -15,6 +15,7 @@ import pandas as pd
 from rail.datasets.anpr import generate_anpr_alerts
 from rail.datasets.patrol import generate_patrol_city
 from rail.datasets.risk import generate_risk_assessment
+from rail.datasets.transactions import generate_transaction_alerts
 
 DATA_DIR_ENV = "RAIL_DATA_DIR"
 """Environment variable that, when set, names the folder the loader reads CSVs from."""
@@ -82,6 +83,14 @@ _REGISTRY: dict[str, DatasetSpec] = {
             seed=2026,
             summary="Modules 02-03: a pretrial risk-score cohort, re-arrest label and true outcome",
             unit="people",
+        ),
+        DatasetSpec(
+            name="transaction_alerts",
+            generator=generate_transaction_alerts,
+            rows=200_000,
+            seed=2026,
+            summary="Module 04: bank accounts, rule-based alerts, a proxy feature, true laundering",
+            unit="accounts",
         ),
     )
 }

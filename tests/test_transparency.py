@@ -87,7 +87,7 @@ def test_reason_codes_refuse_bad_arguments(accounts, scorecard):
         transparency.reason_codes(scorecard, accounts.head(2), k=1)
 
 
-def _brute_force(model, account, threshold, candidates, scale, max_changes):
+def _brute_force(model, account, threshold, candidates, reference, max_changes):
     """The cheapest change below the threshold, trying one candidate at a time."""
     best = None
     for size in range(1, max_changes + 1):
@@ -98,8 +98,8 @@ def _brute_force(model, account, threshold, candidates, scale, max_changes):
                     continue
                 changed[list(subset)] = values
                 score = model.predict_proba(changed.to_frame().T)[0, 1]
-                cost = sum(abs(v - float(account[f])) / scale[f]
-                           for f, v in zip(subset, values, strict=True))
+                cost = transparency.percentile_cost(reference, {
+                    f: (float(account[f]), v) for f, v in zip(subset, values, strict=True)})
                 if score < threshold and (best is None or cost < best[0] - 1e-12):
                     best = (cost, dict(zip(subset, values, strict=True)))
     return best
@@ -111,12 +111,11 @@ def test_counterfactual_is_the_cheapest_change_that_avoids_the_alert(accounts, s
     table, threshold = flagged
     allowed = ["cash_share", "cross_border_share", "near_threshold_cash"]
     candidates = transparency.candidate_values(accounts, allowed, points=6)
-    scale = accounts[allowed].std().to_dict()
     account = table.iloc[0]
     found = transparency.counterfactual(scorecard, account, threshold=threshold,
-                                        candidates=candidates, scale=scale,
+                                        candidates=candidates, reference=accounts,
                                         max_changes=max_changes)
-    expected = _brute_force(scorecard, account, threshold, candidates, scale, max_changes)
+    expected = _brute_force(scorecard, account, threshold, candidates, accounts, max_changes)
     assert found is not None and expected is not None
     assert found.cost == pytest.approx(expected[0])
     assert set(found.changes) <= set(allowed)
@@ -137,8 +136,7 @@ def test_counterfactual_works_on_a_black_box(accounts, flagged):
     allowed = list(transparency.ACTIONABLE)
     found = transparency.counterfactual(
         model, account, threshold=threshold,
-        candidates=transparency.candidate_values(accounts, allowed),
-        scale=accounts[allowed].std().to_dict())
+        candidates=transparency.candidate_values(accounts, allowed), reference=accounts)
     assert found is not None
     assert found.score_after < threshold
     assert 1 <= len(found.changes) <= 2 and set(found.changes) <= set(allowed)
@@ -150,33 +148,43 @@ def test_counterfactual_returns_none_when_nothing_in_reach_avoids_the_alert(scor
     # Only "change" the corridor to the value it has: nothing to try.
     same = {"corridor": [float(account["corridor"])]}
     assert transparency.counterfactual(scorecard, account, threshold=threshold,
-                                       candidates=same, scale={"corridor": 1.0}) is None
+                                       candidates=same, reference=table) is None
     # Making things worse never helps.
     worse = {"cash_share": [1.0]}
     if account["cash_share"] < 1.0:
         assert transparency.counterfactual(scorecard, account, threshold=threshold,
-                                           candidates=worse, scale={"cash_share": 0.1}) is None
+                                           candidates=worse, reference=table) is None
 
 
 def test_counterfactual_refuses_bad_input(accounts, scorecard, flagged):
     table, threshold = flagged
     account = table.iloc[0]
-    ok = {"candidates": {"cash_share": [0.0]}, "scale": {"cash_share": 0.1}}
+    ok = {"candidates": {"cash_share": [0.0]}, "reference": accounts}
     with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
         transparency.counterfactual(scorecard, account, threshold=1.5, **ok)
     with pytest.raises(ValueError, match="max_changes"):
         transparency.counterfactual(scorecard, account, threshold=threshold, max_changes=0, **ok)
     with pytest.raises(ValueError, match="not among the model's features"):
         transparency.counterfactual(scorecard, account, threshold=threshold,
-                                    candidates={"group": ["A"]}, scale={"group": 1.0})
-    with pytest.raises(ValueError, match="scale must give a cost > 0"):
+                                    candidates={"group": ["A"]}, reference=accounts)
+    with pytest.raises(ValueError, match="reference accounts lack the columns"):
         transparency.counterfactual(scorecard, account, threshold=threshold,
-                                    candidates={"cash_share": [0.0]}, scale={})
+                                    candidates={"cash_share": [0.0]},
+                                    reference=accounts.drop(columns="cash_share"))
     calm = accounts.iloc[int(np.argmin(scorecard.predict_proba(accounts[FEATURE_LIST])[:, 1]))]
     with pytest.raises(ValueError, match="not flagged"):
         transparency.counterfactual(scorecard, calm, threshold=threshold, **ok)
     with pytest.raises(ValueError, match="points must be at least 2"):
         transparency.candidate_values(accounts, ["cash_share"], points=1)
+
+
+def test_percentile_rank_and_cost():
+    reference = pd.DataFrame({"x": [0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]})
+    np.testing.assert_allclose(transparency.percentile_rank(reference["x"], [-1, 0, 2, 7, 9]),
+                               [0.0, 0.15, 0.45, 0.95, 1.0])
+    assert transparency.percentile_cost(reference, {"x": (2.0, 7.0)}) == pytest.approx(0.5)
+    assert transparency.percentile_cost(reference, {"x": (7.0, 2.0)}) == pytest.approx(0.5)
+    assert transparency.percentile_cost(reference, {}) == 0.0
 
 
 def test_candidate_values_stay_within_the_data(accounts):

@@ -26,6 +26,14 @@ CITED = {
         # The simulation's detection probability of group B, 0.75 x 1.31, rounded.
         "0.98",
     },
+    "modules/04-transparency/lesson.ipynb": {
+        # Autoriteit Persoonsgegevens (2021): the fine, in millions of euros.
+        "2.75",
+        # The scale of an AUC used as a proxy's strength: 0.5 means no information.
+        "0.5",
+        # A section number: Regulation B, 12 CFR 1002.9 (adverse action notices).
+        "1002.9",
+    },
 }
 NOT_FIGURES = re.compile(
     r"^#+ .*$"                   # headings ("### 2.5 ...")

@@ -229,6 +229,14 @@ def test_model_card_has_every_section_in_order():
     assert "- group A\n- group B" in card
 
 
+def test_markdown_table_keeps_whole_numbers_and_blanks_missing_values():
+    table = pd.DataFrame({"alerts": [174, 298], "precision": [0.0977, np.nan]},
+                         index=pd.Index(["scorecard", "rules"], name="system"))
+    assert transparency.markdown_table(table, digits=2).splitlines() == [
+        "| system | alerts | precision |", "|---|---|---|",
+        "| scorecard | 174 | 0.10 |", "| rules | 298 |  |"]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

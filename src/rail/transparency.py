@@ -324,16 +324,22 @@ MODEL_CARD_SECTIONS: tuple[str, ...] = (
 
 
 def markdown_table(table: pd.DataFrame, *, digits: int = 3) -> str:
-    """A pandas table as a Markdown table (index as the first column), numbers rounded."""
+    """A pandas table as a Markdown table (index as the first column).
+
+    Floats are rounded to ``digits`` decimals, whole numbers keep no decimals, and missing
+    values are shown as an empty cell.
+    """
     def cell(value: object) -> str:
+        if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+            return ""
         if isinstance(value, float | np.floating):
             return f"{value:.{digits}f}"
         return str(value)
 
     header = [str(table.index.name or ""), *map(str, table.columns)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for key, row in table.iterrows():
-        lines.append("| " + " | ".join([cell(key), *(cell(v) for v in row)]) + " |")
+    for row in table.itertuples(index=True, name=None):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
     return "\n".join(lines)
 
 

@@ -183,9 +183,44 @@ def _bias_mitigation() -> HardCoded:
     )
 
 
+def _transparency() -> HardCoded:
+    run = _solution_namespace("04-transparency", "cheapest_single_change")
+    scorecard, boosted, holdout, train = (run[k] for k in ("scorecard", "boosted", "holdout",
+                                                            "train"))
+    features, truth, first = run["FEATURES"], run["TRUTH"], run["alerted"].iloc[0]
+    reasons = run["top_reasons"](scorecard, first, 3)
+    drops = {str(k): float(v) for k, v in run["permutation_drop"](
+        boosted, holdout[features], holdout[truth], 0).items()}
+    proxy = run["strongest_proxy"](train, "group", "B", features)
+    grid = run["transparency"].candidate_values(train, features, points=11)
+    change = run["cheapest_single_change"](
+        scorecard, first, run["bank"]["thresholds"]["scorecard"],
+        {f: grid[f] for f in run["ALLOWED"]}, train)
+    return HardCoded(
+        answers={
+            "top_reasons": f"def top_reasons(model, account, k=3):\n    return {reasons!r}",
+            "permutation_drop": (
+                "def permutation_drop(model, X, y, seed):\n"
+                f"    return pd.Series({drops!r})"
+            ),
+            "strongest_proxy": (
+                "def strongest_proxy(frame, group_column, member, candidates):\n"
+                f"    return {proxy!r}"
+            ),
+            "cheapest_single_change": (
+                "def cheapest_single_change(model, account, threshold, candidates, reference):\n"
+                f"    return {change!r}"
+            ),
+        },
+        caught=frozenset({"test_top_reasons", "test_permutation_drop", "test_strongest_proxy",
+                          "test_cheapest_single_change"}),
+    )
+
+
 HARD_CODED: dict[str, Callable[[], HardCoded]] = {
     "00-orientation": _orientation,
     "01-data-and-bias": _data_and_bias,
     "02-fairness-metrics": _fairness_metrics,
     "03-bias-mitigation": _bias_mitigation,
+    "04-transparency": _transparency,
 }

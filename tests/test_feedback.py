@@ -40,6 +40,41 @@ def test_reports_pull_towards_the_truth():
     assert abs(with_reports.shares[-1, :, 0].mean() - 0.5) < abs(without - 0.5) / 2
 
 
+def test_an_offence_found_by_the_patrol_is_not_also_reported():
+    rng = np.random.default_rng(6)
+    counts = np.tile([1.0, 0.0], (20000, 1))  # every patrol goes to region 0
+    added = patrol_day(counts, (1.0, 1.0), rng, reporting_rate=0.5) - counts
+    assert (added[:, 0] == 1).all()  # discovered once, never counted again as a report
+    assert added[:, 1].mean() == pytest.approx(0.5, abs=0.01)  # not discovered: reported half
+
+
+@pytest.mark.parametrize("corrected", [False, True])
+def test_with_every_offence_reported_each_is_recorded_exactly_once(corrected):
+    rng = np.random.default_rng(7)
+    counts = np.tile([5.0, 2.0, 1.0], (1000, 1))
+    added = patrol_day(counts, (1.0, 1.0, 1.0), rng, corrected=corrected, reporting_rate=1.0)
+    np.testing.assert_array_equal(added - counts, 1.0)
+
+
+def test_complete_reporting_removes_the_runaway():
+    history = simulate_patrols((0.4, 0.2), days=DAYS, seed=8, cities=CITIES, reporting_rate=1.0,
+                               initial_counts=(2, 10))
+    assert history.shares[-1, :, 0].mean() == pytest.approx(2 / 3, abs=0.02)
+
+
+@pytest.mark.parametrize("reporting_rate", [0.2, 0.6])
+def test_correction_with_reports_recovers_the_true_rates(reporting_rate):
+    history = simulate_patrols((0.4, 0.2), days=DAYS, seed=10, cities=CITIES, corrected=True,
+                               reporting_rate=reporting_rate, initial_counts=(2, 10))
+    np.testing.assert_allclose(history.shares[-1].mean(axis=0), history.true_shares, atol=0.02)
+
+
+def test_reports_without_correction_still_leave_a_runaway():
+    final = simulate_patrols((0.4, 0.2), days=DAYS, seed=11, cities=CITIES,
+                             reporting_rate=0.5).shares[-1, :, 0]
+    assert 2 / 3 + 0.03 < np.median(final) < 0.95  # weaker than without reports, not gone
+
+
 def test_same_seed_same_history():
     a = simulate_patrols((0.2, 0.4), days=50, seed=9, cities=3).counts
     b = simulate_patrols((0.2, 0.4), days=50, seed=9, cities=3).counts

@@ -16,8 +16,17 @@ Their correction: accept a discovered incident with probability inversely propor
 probability of having been sent there (here ``min(p) / p[region]``). Then each region's counts
 grow in proportion to its true rate, and the shares converge to the true relative rates.
 
-Incidents *reported* by the public arrive whether or not a patrol is present; the simulation
-can add them too (``reporting_rate``).
+Offences can also be *reported* by the public (``reporting_rate``), wherever the patrol is. As
+in the ``patrol_city`` dataset, each offence is recorded at most once: an offence the patrol
+discovers is not reported again, and an offence the patrol did not discover is reported with
+probability ``reporting_rate``. So with ``reporting_rate=1`` every offence is recorded exactly
+once and the records match the truth; below 1, the discovered incidents still feed the loop.
+With reports, the correction keeps a discovery with probability
+``r + (1 - r) * min(p) / p[region]`` (``r`` the reporting rate): then each region's expected new
+records per day are ``true_rate * (r + (1 - r) * min(p))``, in proportion to its true rate, as
+without reports. With ``r = 0`` this is exactly Ensign et al.'s correction; the extension to
+reports is this package's, derived from the same argument, and it needs the reporting rate,
+which in real data is not known.
 
 All functions work on many independent cities at once (the leading axis), for speed.
 """
@@ -64,9 +73,15 @@ def patrol_day(
 
     One patrol per city goes to a region drawn with :func:`visit_probabilities`; an offence
     occurs in each region with probability ``true_rates``. The patrol discovers the offence in
-    the region it visits; with ``corrected`` the discovery is recorded only with probability
-    ``min(p) / p[visited]``. Offences anywhere are also reported, and recorded, with
-    probability ``reporting_rate``. Returns the new counts (a new array).
+    the region it visits. Every offence the patrol did not discover (in the other regions) is
+    reported, and recorded, with probability ``reporting_rate``; a discovered offence is not
+    reported again, so each offence is recorded at most once, as in ``patrol_city``.
+
+    With ``corrected`` a discovery is recorded only with probability
+    ``r + (1 - r) * min(p) / p[visited]``, ``r`` being ``reporting_rate``: Ensign et al.'s
+    ``min(p) / p[visited]`` when nothing is reported, adjusted so that with reports each
+    region's expected new records stay in proportion to its true rate (see the module
+    docstring). Returns the new counts (a new array).
     """
     rates = _as_rates(true_rates)
     counts = np.asarray(counts, dtype=float)
@@ -83,13 +98,16 @@ def patrol_day(
     offence = rng.random((cities, rates.size)) < rates
     rows = np.arange(cities)
     discovered = offence[rows, visited]
+    recorded_discoveries = discovered.copy()
     if corrected:
-        keep = p.min(axis=1) / p[rows, visited]
-        discovered &= rng.random(cities) < keep
+        keep = reporting_rate + (1 - reporting_rate) * p.min(axis=1) / p[rows, visited]
+        recorded_discoveries &= rng.random(cities) < keep
     new = counts.copy()
-    new[rows, visited] += discovered
+    new[rows, visited] += recorded_discoveries
     if reporting_rate > 0:
-        new += offence & (rng.random((cities, rates.size)) < reporting_rate)
+        not_discovered = offence.copy()
+        not_discovered[rows, visited] = False  # found by the patrol: not reported again
+        new += not_discovered & (rng.random((cities, rates.size)) < reporting_rate)
     return new
 
 
@@ -139,7 +157,8 @@ def simulate_patrols(
     corrected:
         Apply Ensign et al.'s correction (see :func:`patrol_day`).
     reporting_rate:
-        Probability that an offence is reported by the public, wherever the patrol is.
+        Probability that an offence the patrol did not discover is reported by the public,
+        wherever the patrol is. Each offence is recorded at most once.
     """
     rates = _as_rates(true_rates)
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:

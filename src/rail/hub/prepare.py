@@ -10,6 +10,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rail.hub import roles
 from rail.hub.accounts import Account, demo_accounts, ensure_unix_account
 
 # configurable-http-proxy, the proxy JupyterHub starts by default, comes from npm.
@@ -18,12 +19,8 @@ PROXY_PACKAGE = "configurable-http-proxy@5.3.0"
 COURSE_FOR_EVERYONE = ("index.ipynb", "modules", "datasets")
 # The instructor's course folder also holds what nbgrader works on.
 COURSE_FOR_INSTRUCTOR = ("solutions", "exercises", "nbgrader_config.py")
-COURSE_ID = "rail"
-# nbgrader's Lab plugins and server extensions only the instructor gets.
-INSTRUCTOR_ONLY_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                           "@jupyter/nbgrader:course-list")
-INSTRUCTOR_ONLY_EXTENSIONS = ("nbgrader.server_extensions.formgrader",
-                              "nbgrader.server_extensions.course_list")
+# Never copied into a home: caches a run in the repository may have left.
+NOT_COPIED = frozenset({".ipynb_checkpoints", "__pycache__"})
 
 
 class HubError(RuntimeError):
@@ -59,7 +56,7 @@ class HubSettings:
 
     def config_dir(self, role: str) -> Path:
         """The Jupyter configuration folder of a role's servers (JUPYTER_CONFIG_PATH)."""
-        return self.state_dir / "etc" / role
+        return self.state_dir / "etc" / role  # as roles.write_role_configs lays it out
 
 
 def prepare(settings: HubSettings) -> list[Account]:
@@ -87,8 +84,10 @@ def prepare(settings: HubSettings) -> list[Account]:
     make_gradebook_folder(settings.gradebook.parent, instructor)
     write_role_configs(settings, instructor)
     for account in accounts:
-        copy_course(settings.repo, account, COURSE_FOR_EVERYONE)
-    copy_course(settings.repo, instructor, COURSE_FOR_INSTRUCTOR, into="course")
+        copy_course(settings.repo, COURSE_FOR_EVERYONE, account.home,
+                    uid=account.uid, gid=account.gid)
+    copy_course(settings.repo, COURSE_FOR_INSTRUCTOR, instructor.home / "course",
+                uid=instructor.uid, gid=instructor.gid)
     (settings.state_dir / "settings.json").write_text(json.dumps(
         {**asdict(settings), "state_dir": str(settings.state_dir), "repo": str(settings.repo),
          "bin": str(server_bin), "proxy_command": str(settings.proxy_command),
@@ -176,49 +175,36 @@ def make_gradebook_folder(folder: Path, instructor: Account) -> None:
 
 
 def write_role_configs(settings: HubSettings, instructor: Account) -> None:
-    """Jupyter configuration of the instructor's and the trainees' servers.
+    """Jupyter configuration of the instructor's and the trainees' servers (:mod:`roles`)."""
+    roles.write_role_configs(settings.state_dir / "etc", roles.role_configs(
+        exchange=str(settings.exchange), course_root=str(instructor.home / "course"),
+        gradebook_url="sqlite:///" + str(settings.gradebook)))
 
-    Both find the course's exchange; only the instructor's server loads the formgrader and
-    shows its menu. Terminals start bash: the accounts have no login shell.
+
+def copy_course(repo: Path, names: tuple[str, ...], target: Path, *, uid: int, gid: int) -> None:
+    """Copy course files into a user's folder, adding what is missing, never overwriting.
+
+    A later run brings new modules and datasets to existing accounts, while every file a user
+    already has (their own edits, a lesson they ran) stays as it is. What is copied is given
+    to ``uid``/``gid``.
     """
-    course_root = instructor.home / "course"
-    shared_nbgrader = (
-        "c = get_config()  # noqa: F821\n"
-        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
-        f"c.Exchange.root = {str(settings.exchange)!r}\n"
-    )
-    instructor_nbgrader = shared_nbgrader + (
-        f"c.CourseDirectory.root = {str(course_root)!r}\n"
-        f"c.CourseDirectory.db_url = {'sqlite:///' + str(settings.gradebook)!r}\n"
-    )
-    terminals = {"terminado_settings": {"shell_command": ["/bin/bash"]}}
-    for role, nbgrader_config in (("instructor", instructor_nbgrader),
-                                  ("trainee", shared_nbgrader)):
-        folder = settings.config_dir(role)
-        (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-        (folder / "nbgrader_config.py").write_text(nbgrader_config)
-        server = {"ServerApp": dict(terminals)}
-        page = {}
-        if role == "trainee":
-            server["ServerApp"]["jpserver_extensions"] = dict.fromkeys(
-                INSTRUCTOR_ONLY_EXTENSIONS, False)
-            page = {"disabledExtensions": dict.fromkeys(INSTRUCTOR_ONLY_PLUGINS, True)}
-        (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
-        (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1))
-
-
-def copy_course(repo: Path, account: Account, names: tuple[str, ...], into: str = "") -> None:
-    """Copy course files into the account's home, never over what is already there."""
-    target = account.home / into
+    created = [] if target.exists() else [target]
     target.mkdir(exist_ok=True)
     for name in names:
-        source, destination = repo / name, target / name
-        if destination.exists():
-            continue
-        if source.is_dir():
-            shutil.copytree(source, destination,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        else:
-            shutil.copy2(source, destination)
-    for path in [target, *target.rglob("*")]:
-        os.chown(path, account.uid, account.gid, follow_symlinks=False)
+        source = repo / name
+        files = [source] if source.is_file() else sorted(source.rglob("*"))
+        for path in files:
+            relative = path.relative_to(repo)
+            if not path.is_file() or NOT_COPIED.intersection(relative.parts):
+                continue
+            destination = target / relative
+            if destination.exists():
+                continue
+            for folder in reversed(relative.parents[:-1]):  # the folders above, top first
+                if not (target / folder).exists():
+                    (target / folder).mkdir()
+                    created.append(target / folder)
+            shutil.copy2(path, destination)
+            created.append(destination)
+    for path in created:
+        os.chown(path, uid, gid, follow_symlinks=False)

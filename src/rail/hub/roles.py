@@ -1,0 +1,95 @@
+"""The Jupyter configuration of the instructor's and the trainees' servers, for any hub.
+
+``make hub``, the single-user image of ``deploy/z2jh`` and the TLJH set-up of ``deploy/tljh``
+all write it with this module, so that the three agree: both roles find the course's nbgrader
+exchange; only the instructor's server loads the formgrader (and its menus) and knows the
+gradebook. A hub points each user's server at its role's folder with ``JUPYTER_CONFIG_PATH``.
+
+    python -m rail.hub.roles --exchange /srv/nbgrader/exchange \\
+        --course-root /home/jovyan/rail --out /etc/rail/jupyter
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+COURSE_ID = "rail"
+ROLES = ("instructor", "trainee")
+# nbgrader's Lab plugins and server extensions only the instructor gets.
+INSTRUCTOR_ONLY_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                           "@jupyter/nbgrader:course-list")
+INSTRUCTOR_ONLY_EXTENSIONS = ("nbgrader.server_extensions.formgrader",
+                              "nbgrader.server_extensions.course_list")
+GRADEBOOK_URL_VARIABLE = "RAIL_GRADEBOOK_URL"
+"""Set in the instructor's server only (e.g. from a Kubernetes secret) to use another gradebook,
+such as PostgreSQL, than the default given to :func:`role_configs`."""
+
+
+def role_configs(*, exchange: str, course_root: str, gradebook_url: str,
+                 shell: str = "/bin/bash") -> dict[str, dict[str, str]]:
+    """Each role's configuration files: ``{role: {path in its folder: text}}``.
+
+    ``gradebook_url`` is the instructor's default ``db_url``; the variable
+    :data:`GRADEBOOK_URL_VARIABLE` overrides it when set. Terminals start ``shell``
+    (hub accounts often have no login shell).
+    """
+    shared = (
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.Exchange.root = {exchange!r}\n"
+    )
+    instructor = "import os\n\n" + shared + (
+        f"c.CourseDirectory.root = {course_root!r}\n"
+        f"c.CourseDirectory.db_url = os.environ.get({GRADEBOOK_URL_VARIABLE!r}, "
+        f"{gradebook_url!r})\n"
+    )
+    files = {}
+    for role, nbgrader_config in (("instructor", instructor), ("trainee", shared)):
+        server: dict = {"ServerApp": {"terminado_settings": {"shell_command": [shell]}}}
+        page: dict = {}
+        if role == "trainee":
+            server["ServerApp"]["jpserver_extensions"] = dict.fromkeys(
+                INSTRUCTOR_ONLY_EXTENSIONS, False)
+            page = {"disabledExtensions": dict.fromkeys(INSTRUCTOR_ONLY_PLUGINS, True)}
+        files[role] = {
+            "nbgrader_config.py": nbgrader_config,
+            "jupyter_server_config.json": json.dumps(server, indent=1) + "\n",
+            "labconfig/page_config.json": json.dumps(page, indent=1) + "\n",
+        }
+    return files
+
+
+def write_role_configs(out: Path, files: dict[str, dict[str, str]]) -> dict[str, Path]:
+    """Write :func:`role_configs` under ``out/<role>``; return each role's folder."""
+    folders = {}
+    for role, contents in files.items():
+        folders[role] = out / role
+        for name, text in contents.items():
+            path = folders[role] / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    return folders
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rail.hub.roles",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--exchange", required=True, help="nbgrader's exchange folder")
+    parser.add_argument("--course-root", required=True,
+                        help="the instructor's course folder (with nbgrader_config.py)")
+    parser.add_argument("--gradebook-url", default="sqlite:///gradebook.db",
+                        help=f"the instructor's gradebook unless {GRADEBOOK_URL_VARIABLE} is set")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="writes OUT/instructor and OUT/trainee")
+    args = parser.parse_args(argv)
+    folders = write_role_configs(args.out, role_configs(
+        exchange=args.exchange, course_root=args.course_root, gradebook_url=args.gradebook_url))
+    for role, folder in folders.items():
+        print(f"{role}: JUPYTER_CONFIG_PATH={folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -7,14 +7,18 @@ leaves a screenshot in ``test-artifacts/browser/``.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +34,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 MODULE = "00-orientation"
 LESSON = f"modules/{MODULE}/lesson.ipynb"
+WIDGET_LESSON = "modules/01-data-and-bias/lesson.ipynb"
+# The lesson whose kernel peaks highest in benchmarks/notebooks.py.
+HEAVIEST_LESSON = "modules/04-transparency/lesson.ipynb"
 
 
 def free_port() -> int:
@@ -63,6 +70,8 @@ class Hub:
         settings = json.loads((state / "settings.json").read_text())
         self.instructor = settings["instructor"]
         self.trainee = settings["trainees"][0]
+        # Another trainee, whose server runs nothing but what a test opens.
+        self.second_trainee = settings["trainees"][1]
         self.bin = Path(settings["bin"])
         self.instructor_config = settings["config_dirs"]["instructor"]
 
@@ -92,7 +101,8 @@ def hub(tmp_path_factory) -> Iterator[Hub]:
     os.chmod(state, 0o755)
     port = free_port()
     log = ARTIFACTS / "hub.log"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # no screenshot of an earlier run survives
+    ARTIFACTS.mkdir(parents=True)
     command = [sys.executable, "-m", "rail.hub", "--dir", str(state), "--port", str(port),
                "--hub-port", str(free_port()), "--proxy-api-port", str(free_port())]
     with log.open("w") as out:
@@ -136,7 +146,7 @@ def log_in(browser, hub: Hub, user: str):
 
 
 def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), timeout=60_000, animations="disabled")
 
 
 def idle(page) -> None:
@@ -154,28 +164,134 @@ def test_a_wrong_password_is_refused(browser, hub):
     page.close()
 
 
+# The execution prompts of the code cells of the notebook in view.
+PROMPTS = ("[...document.querySelectorAll('.jp-Notebook')].filter(n => n.checkVisibility())"
+           ".flatMap(n => [...n.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')])")
+
+
+def run_all(page) -> None:
+    """Clear every output, run every cell of the open notebook, and wait for the last one.
+
+    Clearing first means a saved notebook with every cell executed proves this run: the
+    course's lessons come with their outputs.
+    """
+    idle(page)
+    page.keyboard.press("Escape")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Edit").click()
+    page.locator(".lm-Menu").get_by_text("Clear Outputs of All Cells", exact=True).click()
+    page.wait_for_function(
+        f"() => (ps => ps.length && ps.every(p => !/[0-9]/.test(p.textContent)))({PROMPTS})")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+    page.locator(".lm-Menu").get_by_text("Run All Cells", exact=True).click()
+    page.wait_for_function(
+        f"() => (ps => ps.length && ps.every(p => /\\[[0-9]+\\]/.test(p.textContent)))({PROMPTS})",
+        timeout=300_000)
+    idle(page)
+
+
+def save_and_read(page, user: str, notebook: str) -> dict:
+    """Save the open notebook; return the saved file (Lab draws only the cells in view)."""
+    page.keyboard.press("Control+s")
+    page.locator(".lm-TabBar-tab.lm-mod-current.jp-mod-dirty").wait_for(state="detached")
+    return json.loads((home_of(user) / notebook).read_text())
+
+
+def home_of(user: str) -> Path:
+    return Path(os.path.expanduser(f"~{user}"))
+
+
+def assert_ran_cleanly(saved: dict) -> None:
+    code = [cell for cell in saved["cells"] if cell["cell_type"] == "code"]
+    assert code and all(cell["execution_count"] for cell in code)
+    errors = [o for cell in code for o in cell["outputs"] if o["output_type"] == "error"]
+    assert not errors, errors
+
+
+def open_notebook(page, hub: Hub, user: str, notebook: str) -> None:
+    page.goto(f"{hub.url}/user/{user}/lab/tree/{notebook}")
+    page.locator(".lm-TabBar-tab.lm-mod-current", has_text=Path(notebook).name).wait_for()
+    idle(page)
+
+
 def test_trainee_opens_the_course_and_runs_a_lesson(browser, hub):
     page = log_in(browser, hub, hub.trainee)
     shot(page, "01-trainee-course-index")
     page.get_by_role("link", name="Orientation").click()  # the index's link to the lesson
     page.locator(".lm-TabBar-tab.lm-mod-current", has_text="lesson.ipynb").wait_for()
-    idle(page)
-    page.keyboard.press("Escape")
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-    page.locator(".lm-Menu").get_by_text("Run All Cells", exact=True).click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
-        ".every(p => !p.textContent.includes('*'))", timeout=180_000)
-    idle(page)
+    run_all(page)
     shot(page, "02-trainee-lesson-run")
-    # Lab draws only the cells in view: check the run in the notebook the trainee saves.
-    page.keyboard.press("Control+s")
-    page.locator(".lm-TabBar-tab.lm-mod-current.jp-mod-dirty").wait_for(state="detached")
-    saved = json.loads((Path(os.path.expanduser(f"~{hub.trainee}")) / LESSON).read_text())
-    code = [cell for cell in saved["cells"] if cell["cell_type"] == "code"]
-    assert code and all(cell["execution_count"] for cell in code)
-    errors = [o for cell in code for o in cell["outputs"] if o["output_type"] == "error"]
-    assert not errors, errors
+    assert_ran_cleanly(save_and_read(page, hub.trainee, LESSON))
+    page.close()
+
+
+def test_a_lessons_widget_renders_and_responds(browser, hub):
+    """Module 01's patrol simulator: a form of ipywidgets whose button draws a new figure."""
+    page = log_in(browser, hub, hub.trainee)
+    open_notebook(page, hub, hub.trainee, WIDGET_LESSON)
+    run_all(page)
+    form = page.locator(".widget-interact").first
+    form.scroll_into_view_if_needed()
+    form.get_by_role("button", name="Run the simulation").click()
+    figure = form.locator(".jp-OutputArea-output img")
+    figure.wait_for(timeout=120_000)
+    first = figure.get_attribute("src")
+    form.locator("select").first.select_option(label="A twice B (0.4 and 0.2)")
+    form.get_by_role("button", name="Run the simulation").click()
+    page.wait_for_function(
+        "old => { const img = document.querySelector('.widget-interact .jp-OutputArea-output img');"
+        " return img && img.src !== old; }", arg=first, timeout=120_000)
+    form.scroll_into_view_if_needed()
+    shot(page, "03-trainee-widget-responds")
+    page.close()
+
+
+class MemoryOfUser:
+    """Samples the resident memory of every process of one Unix user (their server and kernels)."""
+
+    def __init__(self, uid: int) -> None:
+        self.uid, self.peak_mib, self._stop = uid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _resident_mib(self) -> float:
+        total_kib = 0
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
+                              if ":" in line)
+            except OSError:
+                continue  # the process ended while we read it
+            if int(fields["Uid"].split()[0]) == self.uid and "VmRSS" in fields:
+                total_kib += int(fields["VmRSS"].split()[0])
+        return total_kib / 1024
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.25):
+            self.peak_mib = max(self.peak_mib, self._resident_mib())
+
+    def __enter__(self) -> MemoryOfUser:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def test_trainee_runs_the_heaviest_lesson_and_its_memory_is_recorded(browser, hub):
+    """The figure the Kubernetes memory limit rests on (deploy/z2jh/config.yaml)."""
+    trainee = hub.second_trainee  # a fresh server: the lesson's kernel is its only one
+    page = log_in(browser, hub, trainee)
+    open_notebook(page, hub, trainee, HEAVIEST_LESSON)
+    started = time.monotonic()
+    with MemoryOfUser(pwd.getpwnam(trainee).pw_uid) as memory:
+        run_all(page)
+    seconds = time.monotonic() - started
+    shot(page, "04-trainee-heaviest-lesson-run")
+    assert_ran_cleanly(save_and_read(page, trainee, HEAVIEST_LESSON))
+    record = {"lesson": HEAVIEST_LESSON, "run_all_seconds": round(seconds, 1),
+              "peak_resident_mib_of_the_trainees_processes": round(memory.peak_mib)}
+    (ARTIFACTS / "trainee-memory.json").write_text(json.dumps(record, indent=1))
+    print(record)
     page.close()
 
 
@@ -188,7 +304,7 @@ def test_the_formgrader_is_the_instructors_only(browser, hub):
     response = instructor.goto(f"{hub.url}/user/{hub.instructor}/formgrader")
     assert response.status == 200
     instructor.wait_for_selector("text=Manage Assignments")
-    shot(instructor, "03-instructor-formgrader-own-tab")
+    shot(instructor, "05-instructor-formgrader-own-tab")
     instructor.close()
 
 
@@ -197,34 +313,140 @@ def open_assignments(page) -> None:
     page.locator(".lm-Menu-itemLabel").filter(has_text="Assignment").first.click()
 
 
-def test_trainee_fetches_submits_and_the_instructor_grades(browser, hub):
+# What a trainee writes for the hand-graded reflection (graded 2.5 of 3 in the formgrader).
+REFLECTION = ("Stopping every flagged car treats an alert as proof. Accuracy: most alerts of the "
+              "mobile cameras were false this week. Fairness: drivers from districts with many "
+              "mobile cameras bear the false stops. An officer should compare the plate and the "
+              "car with the watch list before any stop.")
+MANUAL_SCORE = 2.5
+
+
+def trainees_answers() -> list[tuple[str, str]]:
+    """Each answer cell of the module's assignment, in order: (cell type, what to write).
+
+    Code answers are the solution's code; the written answer is a trainee's own words.
+    """
+    source = json.loads((ROOT / "solutions" / MODULE / "assignment.ipynb").read_text())
+    answers = []
+    for cell in source["cells"]:
+        if not cell["metadata"].get("nbgrader", {}).get("solution"):
+            continue
+        if cell["cell_type"] == "markdown":
+            answers.append(("markdown", REFLECTION))
+        else:
+            text = re.sub(r"[ \t]*### (BEGIN|END) SOLUTION\n?", "", "".join(cell["source"]))
+            answers.append(("code", text.strip("\n")))
+    return answers
+
+
+def write_answers(page) -> None:
+    """Type each answer into its cell of the open assignment, as a trainee would."""
+    for kind, text in trainees_answers():
+        notebook = page.locator(".jp-Notebook:visible")
+        if kind == "code":
+            cell = notebook.locator(".jp-CodeCell").filter(has_text="YOUR CODE HERE").first
+        else:
+            blank = page.locator(".jp-RenderedMarkdown",
+                                 has_text=re.compile(r"^\s*YOUR ANSWER HERE\s*$"))
+            cell = notebook.locator(".jp-MarkdownCell").filter(has=blank).first
+        cell.scroll_into_view_if_needed()
+        handle = cell.element_handle()  # a markdown cell's text changes once it is edited
+        if kind == "markdown":
+            handle.dblclick()
+        handle.wait_for_selector(".cm-content").click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(text)
+        page.keyboard.press("Escape")
+        if kind == "markdown":
+            page.keyboard.press("Shift+Enter")
+
+
+def forget_earlier_runs(hub: Hub) -> None:
+    """Homes outlive a run: start the module's journey as a new class would."""
+    shutil.rmtree(home_of(hub.trainee) / MODULE, ignore_errors=True)
+    shutil.rmtree(home_of(hub.trainee) / ".local/share/jupyter/nbgrader_cache",
+                  ignore_errors=True)
+    for folder in ("submitted", "autograded", "feedback", "outcomes"):
+        shutil.rmtree(home_of(hub.instructor) / "course" / folder, ignore_errors=True)
+
+
+def test_trainee_answers_and_submits_the_instructor_grades_and_returns_feedback(browser, hub):
+    forget_earlier_runs(hub)
     hub.as_instructor("nbgrader", "generate_assignment", MODULE, "--force")
     hub.as_instructor("nbgrader", "release_assignment", MODULE, "--force")
 
+    # The trainee fetches the module, answers it in the notebook, validates and submits.
     page = log_in(browser, hub, hub.trainee)
     open_assignments(page)
-    page.get_by_role("button", name="Fetch").first.click()
-    page.wait_for_selector(f"text={MODULE}")
-    page.get_by_role("button", name="Submit").first.wait_for()
-    shot(page, "04-trainee-fetched")
-    page.get_by_role("button", name="Submit").first.click()
-    page.wait_for_selector("text=Submitted assignments")
-    shot(page, "05-trainee-submitted")
+    page.get_by_role("button", name="Fetch", exact=True).click()
+    fetched = page.locator("#fetched_assignments_list")
+    fetched.get_by_role("button", name="Submit").wait_for()
+    shot(page, "06-trainee-fetched")
+    fetched.get_by_text(MODULE).first.click()  # shows the module's notebook
+    fetched.get_by_role("link", name="assignment").first.click()
+    page.locator(".lm-TabBar-tab.lm-mod-current", has_text="assignment.ipynb").wait_for()
+    idle(page)
+    write_answers(page)
+    run_all(page)
+    shot(page, "07-trainee-answered")
+    assert_ran_cleanly(save_and_read(page, hub.trainee, f"{MODULE}/assignment.ipynb"))
+    page.locator(".lm-TabBar-tab", has_text="Assignments").click()
+    fetched.get_by_role("button", name="Validate").first.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Success! Your notebook passes all the tests.").wait_for(timeout=180_000)
+    shot(page, "08-trainee-validated")
+    dialog.get_by_role("button", name="Ok").click()
+    fetched.get_by_role("button", name="Submit").click()
+    page.locator("#submitted_assignments_list").get_by_text(MODULE).wait_for()
+    shot(page, "09-trainee-submitted")
 
+    # The instructor collects and grades with the course's grader, as their own (non-root) user.
     hub.as_instructor("nbgrader", "collect", MODULE)
-    out = hub.as_instructor("nbgrader", "autograde", MODULE)
-    assert hub.trainee in out
+    hub.as_instructor("python", "-m", "rail.instructor", "autograde", MODULE)
+    outcomes_file = home_of(hub.instructor) / "course" / "outcomes" / f"{MODULE}.csv"
+    with outcomes_file.open() as table:
+        outcomes = {row["student"]: row for row in csv.DictReader(table)}
+    assert outcomes[hub.trainee]["status"] == "graded", outcomes
+    auto_points = sum(float(cell["metadata"]["nbgrader"]["points"]) for cell in json.loads(
+        (ROOT / "solutions" / MODULE / "assignment.ipynb").read_text())["cells"]
+        if cell["metadata"].get("nbgrader", {}).get("grade") and cell["cell_type"] == "code")
+    assert float(outcomes[hub.trainee]["score"]) == auto_points, outcomes
+
+    # The written answer, graded by hand in the formgrader (its own tab).
+    grader = log_in(browser, hub, hub.instructor)
+    grader.goto(f"{hub.url}/user/{hub.instructor}/formgrader/gradebook/{MODULE}/assignment")
+    with grader.expect_response(lambda r: "/formgrader/api/comments?" in r.url):
+        grader.get_by_role("link", name="Submission #1").click()  # scores load after the page
+    grader.locator("input.score#reflection").wait_for()
+    score = grader.locator("input.score#reflection")
+    score.fill(str(MANUAL_SCORE))
+    with grader.expect_response(lambda r: "/formgrader/api/grade/" in r.url
+                                and r.request.method == "PUT" and r.ok):
+        score.press("Tab")  # the formgrader saves a score when the field loses focus
+    grader.reload()
+    assert grader.locator("input.score#reflection").input_value() == str(MANUAL_SCORE)
+    shot(grader, "10-instructor-graded-by-hand")
+    grader.close()
+    hub.as_instructor("nbgrader", "export", "--to", "grades.csv")
+    with (home_of(hub.instructor) / "course" / "grades.csv").open() as table:
+        grades = {row["student_id"]: row for row in csv.DictReader(table)}
+    assert float(grades[hub.trainee]["score"]) == auto_points + MANUAL_SCORE, grades
+
     hub.as_instructor("nbgrader", "generate_feedback", MODULE)
     hub.as_instructor("nbgrader", "release_feedback", MODULE)
 
+    # The trainee fetches the feedback and opens it.
     page.reload()
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").wait_for()
     open_assignments(page)
     page.get_by_role("button", name="Fetch Feedback").first.click()
-    home = Path(os.path.expanduser(f"~{hub.trainee}"))
     deadline = time.monotonic() + 60
-    while not list(home.glob(f"{MODULE}/feedback/*/assignment.html")):
+    while not (found := list((home_of(hub.trainee) / MODULE / "feedback").glob(
+            "*/assignment.html"))):
         assert time.monotonic() < deadline, "the feedback never reached the trainee's folder"
         time.sleep(1)
-    shot(page, "06-trainee-feedback-fetched")
+    relative = found[0].relative_to(home_of(hub.trainee)).as_posix()
+    page.goto(f"{hub.url}/user/{hub.trainee}/files/{relative}")
+    page.get_by_text(f"(Score: {auto_points + MANUAL_SCORE} / ").first.wait_for()
+    shot(page, "11-trainee-reads-feedback")
     page.close()

@@ -77,7 +77,7 @@ test: setup system-packages
 	$(PY) -m pytest $(PYTEST_OPTS)
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks conftest.py nbgrader_config.py
+	$(BIN)/ruff check src tests benchmarks deploy conftest.py nbgrader_config.py
 
 exercises: setup
 	rm -rf exercises/*

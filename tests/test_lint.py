@@ -4,7 +4,7 @@ import subprocess
 
 from tests.paths import BIN, ROOT
 
-CHECKED = ["src", "tests", "benchmarks", "conftest.py", "nbgrader_config.py"]
+CHECKED = ["src", "tests", "benchmarks", "deploy", "conftest.py", "nbgrader_config.py"]
 
 
 def test_ruff_clean():

@@ -64,8 +64,13 @@ system-packages:
 # Jupyter refuses to run as root unless told; containers and some servers only have root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Without a hub: no Assignments tab (no exchange), notebooks open unmodified (rail.hub.roles).
+SELF_STUDY := $(abspath $(VENV))/etc/rail/self-study
+
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(INDEX) $(ALLOW_ROOT)
+	@$(PY) -m rail.hub.roles --self-study --out $(VENV)/etc/rail >/dev/null
+	JUPYTER_CONFIG_PATH="$(SELF_STUDY)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(INDEX) $(ALLOW_ROOT)
 
 # Options of python -m rail.hub, e.g. HUB_OPTS="--ip 0.0.0.0 --port 8000".
 HUB_OPTS ?=

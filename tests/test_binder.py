@@ -6,6 +6,7 @@ the repository and then ``binder/postBuild``. This test does the same in a fresh
 environment and executes module 00's lesson there, with the package installed non-editable.
 """
 
+import json
 import os
 import re
 import sys
@@ -53,6 +54,14 @@ def test_binder_environment_builds_and_runs_the_first_lesson(tmp_path):
     where = run_checked([python, "-c", "import rail.datasets as d; print(d.data_dir())"],
                         tmp_path, env=env)
     assert Path(where.strip()).is_relative_to(env_dir), where
+
+    # binder/start points the server at the self-study configuration: no exchange tabs.
+    paths = json.loads(run_checked(["binder/start", python, "-m", "jupyter", "--paths", "--json"],
+                                   repo, env=env))
+    self_study = Path(paths["config"][0])
+    assert self_study == env_dir / "etc" / "rail" / "self-study", paths["config"]
+    page = json.loads((self_study / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"]["@jupyter/nbgrader:assignment-list"] is True
 
     run_checked([python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
                  "--output-dir", str(tmp_path / "out"), str(LESSON)], repo, timeout=900, env=env)

@@ -6,6 +6,7 @@ JUPYTER_TOKEN), talks to it over HTTP on localhost, and stops it.
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -110,3 +111,25 @@ def test_lab_has_the_nbgrader_extensions(lab):
     status, _, page = _get(lab + headers["Location"])
     assert status == 200
     assert "00-orientation" in page or "Manage Assignments" in page
+
+
+def test_lab_without_a_hub_has_no_assignments_tab(lab):
+    """No exchange outside a hub: the tab that could only show an exchange error is left out."""
+    status, _, page = _get(f"{lab}/lab")
+    assert status == 200
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
+                                  r"(.*?)</script>", page, re.S).group(1))
+    disabled = config["disabledExtensions"]
+    assert "@jupyter/nbgrader:assignment-list" in disabled
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled  # Validate still works
+    assert _get(f"{lab}/assignments")[0] == 404
+
+
+def test_lab_opens_notebooks_with_this_kernels_language_info(lab):
+    """What JupyterLab would write on connecting the kernel is already there: not modified."""
+    from rail.lab import kernel_language_info
+
+    for path in ("index.ipynb", "modules/00-orientation/lesson.ipynb"):
+        status, _, body = _get(f"{lab}/api/contents/{path}")
+        assert status == 200
+        assert json.loads(body)["content"]["metadata"]["language_info"] == kernel_language_info()

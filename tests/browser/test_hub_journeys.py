@@ -207,6 +207,14 @@ def assert_ran_cleanly(saved: dict) -> None:
     assert not errors, errors
 
 
+def assert_opens_unmodified(page) -> None:
+    """Once its kernel is ready, the notebook in view is still unmodified (no unsaved mark)."""
+    idle(page)
+    page.wait_for_timeout(3000)  # JupyterLab writes the kernel's metadata just after it starts
+    dirty = page.locator(".lm-TabBar-tab.lm-mod-current.jp-mod-dirty")
+    assert dirty.count() == 0, "the notebook opened as modified before any edit"
+
+
 def open_notebook(page, hub: Hub, user: str, notebook: str) -> None:
     page.goto(f"{hub.url}/user/{user}/lab/tree/{notebook}")
     page.locator(".lm-TabBar-tab.lm-mod-current", has_text=Path(notebook).name).wait_for()
@@ -215,9 +223,11 @@ def open_notebook(page, hub: Hub, user: str, notebook: str) -> None:
 
 def test_trainee_opens_the_course_and_runs_a_lesson(browser, hub):
     page = log_in(browser, hub, hub.trainee)
+    assert_opens_unmodified(page)
     shot(page, "01-trainee-course-index")
     page.get_by_role("link", name="Orientation").click()  # the index's link to the lesson
     page.locator(".lm-TabBar-tab.lm-mod-current", has_text="lesson.ipynb").wait_for()
+    assert_opens_unmodified(page)
     run_all(page)
     shot(page, "02-trainee-lesson-run")
     assert_ran_cleanly(save_and_read(page, hub.trainee, LESSON))

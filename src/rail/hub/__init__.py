@@ -12,10 +12,6 @@
 
 The hub's database, its cookie secret, the gradebook and the exchange live in one state folder
 (``.hub/`` by default). Preparing is idempotent: running it twice keeps accounts, passwords,
-submissions and grades.
+submissions and grades. :mod:`rail.hub.roles` writes the Jupyter configuration of each kind of
+server, here and in the deployments of ``deploy/``.
 """
-
-from rail.hub.accounts import Account, demo_accounts
-from rail.hub.prepare import HubError, HubSettings, prepare
-
-__all__ = ["Account", "HubError", "HubSettings", "demo_accounts", "prepare"]

@@ -1,12 +1,20 @@
-"""The Jupyter configuration of the instructor's and the trainees' servers, for any hub.
+"""The Jupyter configuration of each kind of course server, written in one place.
 
-``make hub``, the single-user image of ``deploy/z2jh`` and the TLJH set-up of ``deploy/tljh``
-all write it with this module, so that the three agree: both roles find the course's nbgrader
-exchange; only the instructor's server loads the formgrader (and its menus) and knows the
-gradebook. A hub points each user's server at its role's folder with ``JUPYTER_CONFIG_PATH``.
+On a hub, two roles: ``make hub``, the single-user image of ``deploy/z2jh`` and the TLJH set-up
+of ``deploy/tljh`` all write them with this module, so that the three agree: both roles find
+the course's nbgrader exchange; only the instructor's server loads the formgrader (and its
+menus) and knows the gradebook. A hub points each user's server at its role's folder with
+``JUPYTER_CONFIG_PATH``.
 
     python -m rail.hub.roles --exchange /srv/nbgrader/exchange \\
         --course-root /home/jovyan/rail --out /etc/rail/jupyter
+
+Without a hub (``make lab``, Binder) there is no exchange: the self-study configuration
+leaves out nbgrader's Assignments and Courses tabs, which could only show an exchange error.
+
+    python -m rail.hub.roles --self-study --out .venv/etc/rail
+
+Every server opens notebooks with :class:`rail.lab.CourseContentsManager` (unmodified).
 """
 
 from __future__ import annotations
@@ -22,6 +30,11 @@ INSTRUCTOR_ONLY_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:cr
                            "@jupyter/nbgrader:course-list")
 INSTRUCTOR_ONLY_EXTENSIONS = ("nbgrader.server_extensions.formgrader",
                               "nbgrader.server_extensions.course_list")
+# What needs nbgrader's exchange, so a server without a hub leaves it out.
+EXCHANGE_PLUGINS = ("@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list")
+EXCHANGE_EXTENSIONS = ("nbgrader.server_extensions.assignment_list",
+                       "nbgrader.server_extensions.course_list")
+CONTENTS_MANAGER = "rail.lab.CourseContentsManager"
 GRADEBOOK_URL_VARIABLE = "RAIL_GRADEBOOK_URL"
 """Set in the instructor's server only (e.g. from a Kubernetes secret) to use another gradebook,
 such as PostgreSQL, than the default given to :func:`role_configs`."""
@@ -47,7 +60,8 @@ def role_configs(*, exchange: str, course_root: str, gradebook_url: str,
     )
     files = {}
     for role, nbgrader_config in (("instructor", instructor), ("trainee", shared)):
-        server: dict = {"ServerApp": {"terminado_settings": {"shell_command": [shell]}}}
+        server: dict = {"ServerApp": {"terminado_settings": {"shell_command": [shell]},
+                                      "contents_manager_class": CONTENTS_MANAGER}}
         page: dict = {}
         if role == "trainee":
             server["ServerApp"]["jpserver_extensions"] = dict.fromkeys(
@@ -59,6 +73,17 @@ def role_configs(*, exchange: str, course_root: str, gradebook_url: str,
             "labconfig/page_config.json": json.dumps(page, indent=1) + "\n",
         }
     return files
+
+
+def self_study_config() -> dict[str, dict[str, str]]:
+    """The configuration of a server without a hub: ``{"self-study": {path: text}}``."""
+    server = {"ServerApp": {"contents_manager_class": CONTENTS_MANAGER,
+                            "jpserver_extensions": dict.fromkeys(EXCHANGE_EXTENSIONS, False)}}
+    page = {"disabledExtensions": dict.fromkeys(EXCHANGE_PLUGINS, True)}
+    return {"self-study": {
+        "jupyter_server_config.json": json.dumps(server, indent=1) + "\n",
+        "labconfig/page_config.json": json.dumps(page, indent=1) + "\n",
+    }}
 
 
 def write_role_configs(out: Path, files: dict[str, dict[str, str]]) -> dict[str, Path]:
@@ -76,16 +101,24 @@ def write_role_configs(out: Path, files: dict[str, dict[str, str]]) -> dict[str,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rail.hub.roles",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--exchange", required=True, help="nbgrader's exchange folder")
-    parser.add_argument("--course-root", required=True,
+    parser.add_argument("--self-study", action="store_true",
+                        help="write only the configuration of a server without a hub")
+    parser.add_argument("--exchange", help="nbgrader's exchange folder")
+    parser.add_argument("--course-root",
                         help="the instructor's course folder (with nbgrader_config.py)")
     parser.add_argument("--gradebook-url", default="sqlite:///gradebook.db",
                         help=f"the instructor's gradebook unless {GRADEBOOK_URL_VARIABLE} is set")
     parser.add_argument("--out", type=Path, required=True,
-                        help="writes OUT/instructor and OUT/trainee")
+                        help="writes OUT/instructor and OUT/trainee (OUT/self-study)")
     args = parser.parse_args(argv)
-    folders = write_role_configs(args.out, role_configs(
-        exchange=args.exchange, course_root=args.course_root, gradebook_url=args.gradebook_url))
+    if args.self_study:
+        files = self_study_config()
+    elif args.exchange and args.course_root:
+        files = role_configs(exchange=args.exchange, course_root=args.course_root,
+                             gradebook_url=args.gradebook_url)
+    else:
+        parser.error("give --exchange and --course-root (a hub's roles), or --self-study")
+    folders = write_role_configs(args.out, files)
     for role, folder in folders.items():
         print(f"{role}: JUPYTER_CONFIG_PATH={folder}")
     return 0

@@ -52,6 +52,15 @@ def test_wilson_interval_contains_the_rate_and_narrows_with_n():
     assert (high_big - low_big) < (high_small - low_small) / 5
 
 
+def test_wilson_interval_ends_exactly_at_0_and_1_for_none_and_all():
+    # Rounding once left the lower end of 0 of 37 at 5.6e-17, above the rate itself.
+    trials = np.arange(1, 201)
+    low, _ = fairness.wilson_interval(np.zeros_like(trials), trials)
+    _, high = fairness.wilson_interval(trials, trials)
+    assert (low == 0).all()
+    assert (high == 1).all()
+
+
 @pytest.mark.parametrize(("k", "n"), [(-1, 10), (11, 10), (0, 0)])
 def test_wilson_interval_refuses_impossible_counts(k, n):
     with pytest.raises(ValueError):

@@ -98,7 +98,11 @@ def wilson_interval(successes: np.ndarray | pd.Series | int,
     z2 = z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # With no successes the lower end is exactly 0 (with all, the upper is exactly 1); rounding
+    # would otherwise leave it a hair above the rate, and a negative error bar breaks plots.
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 def calibration_by_group(frame: pd.DataFrame, *, score: str, outcome: str,

@@ -61,6 +61,13 @@ def test_wilson_interval_ends_exactly_at_0_and_1_for_none_and_all():
     assert (high == 1).all()
 
 
+def test_wilson_interval_of_scalars_is_scalar():
+    # Lessons put the ends of one interval into a table and round it: they must be numbers.
+    low, high = fairness.wilson_interval(3, 10)
+    assert np.ndim(low) == 0 and isinstance(round(low, 2) + round(high, 2), float)
+    assert isinstance(low, np.floating) and isinstance(high, np.floating)
+
+
 @pytest.mark.parametrize(("k", "n"), [(-1, 10), (11, 10), (0, 0)])
 def test_wilson_interval_refuses_impossible_counts(k, n):
     with pytest.raises(ValueError):

@@ -98,10 +98,10 @@ def wilson_interval(successes: np.ndarray | pd.Series | int,
     z2 = z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    # With no successes the lower end is exactly 0 (with all, the upper is exactly 1); rounding
-    # would otherwise leave it a hair above the rate, and a negative error bar breaks plots.
-    low = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
-    high = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    # The interval holds the rate: rounding once left the lower end of 0 of 37 a hair above 0,
+    # and a negative error bar breaks plots. (Ufuncs keep scalars scalar, unlike np.where.)
+    low = np.clip(np.minimum(centre - half, p), 0.0, 1.0)
+    high = np.clip(np.maximum(centre + half, p), 0.0, 1.0)
     return low, high
 
 

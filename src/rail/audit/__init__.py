@@ -16,6 +16,7 @@ and the questions the numbers cannot answer, for the human part of the audit. Se
 from rail.audit._inputs import MISSING_GROUP, AuditInputError, Source, read_table
 from rail.audit._report import (
     DEFAULT_MIN_GROUP_SIZE,
+    DEFAULT_RATIO_TOLERANCE,
     DEFAULT_SCORE_BANDS,
     DEFAULT_TOLERANCE,
     AuditReport,
@@ -25,6 +26,7 @@ from rail.audit._report import (
 
 __all__ = [
     "DEFAULT_MIN_GROUP_SIZE",
+    "DEFAULT_RATIO_TOLERANCE",
     "DEFAULT_SCORE_BANDS",
     "DEFAULT_TOLERANCE",
     "MISSING_GROUP",

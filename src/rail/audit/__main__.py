@@ -17,9 +17,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from rail.audit._disparities import INCONCLUSIVE, TOO_FEW
 from rail.audit._inputs import AuditInputError
 from rail.audit._report import (
     DEFAULT_MIN_GROUP_SIZE,
+    DEFAULT_RATIO_TOLERANCE,
     DEFAULT_SCORE_BANDS,
     DEFAULT_TOLERANCE,
     audit_report,
@@ -48,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                         help="largest acceptable difference in a rate between groups "
                              f"(default {DEFAULT_TOLERANCE}: 5 percentage points)")
+    report.add_argument("--ratio-tolerance", type=float, default=DEFAULT_RATIO_TOLERANCE,
+                        help="largest acceptable ratio of a rate between groups, and its "
+                             f"inverse the smallest (default {DEFAULT_RATIO_TOLERANCE}: "
+                             "0.8 to 1.25)")
     report.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
                         help="rates over fewer people are flagged, not judged "
                              f"(default {DEFAULT_MIN_GROUP_SIZE})")
@@ -64,16 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = audit_report(args.data, label=args.label, score=args.score, groups=args.group,
                               threshold=args.threshold, tolerance=args.tolerance,
+                              ratio_tolerance=args.ratio_tolerance,
                               min_group_size=args.min_group_size, score_bands=args.score_bands,
                               out=args.out)
     except AuditInputError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     verdicts = report.disparities["verdict"].value_counts()
-    print(f"wrote {args.out}: {len(report.findings)} disparit(ies) beyond the tolerance of "
-          f"±{args.tolerance:g}, {int(verdicts.get('inconclusive', 0))} inconclusive, "
-          f"{int(verdicts.get('too few people', 0))} not judged (too few people); "
-          f"{len(report.calibration_findings)} calibration band(s) beyond the tolerance")
+    print(f"wrote {args.out}: {len(report.findings)} disparit(ies) beyond the tolerances "
+          f"(difference ±{args.tolerance:g}, ratio {1 / args.ratio_tolerance:.3g} to "
+          f"{args.ratio_tolerance:g}), {int(verdicts.get(INCONCLUSIVE, 0))} inconclusive, "
+          f"{int(verdicts.get(TOO_FEW, 0))} not judged (too few people); "
+          f"{len(report.calibration_findings)} calibration band(s) beyond the tolerances")
     for note in report.notes:
         print(f"note: {note}")
     return EXIT_OK

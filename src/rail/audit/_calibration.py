@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rail.audit._disparities import TOO_FEW, newcombe_interval, verdict
+from rail.audit._disparities import COMPARISON_COLUMNS, judge
 from rail.fairness import calibration_by_group
 
 MAX_DISTINCT_SCORES = 20
@@ -46,12 +46,12 @@ def calibration_table(table: pd.DataFrame, column: str, *, bands: int,
     return result, banded
 
 
-def compare_calibration(calibration: pd.DataFrame, reference: str, *,
-                        tolerance: float) -> pd.DataFrame:
+def compare_calibration(calibration: pd.DataFrame, reference: str, *, tolerance: float,
+                        ratio_tolerance: float) -> pd.DataFrame:
     """In each score band, every group's observed rate against the reference group's.
 
-    Returns columns ``band``, ``group``, ``reference``, ``difference``, ``low``, ``high``
-    (Newcombe 95 %) and ``verdict`` (as for the other disparities).
+    Returns columns ``band``, ``group``, ``reference`` and those of
+    :func:`rail.audit._disparities.judge` (difference, ratio, their intervals, verdict).
     """
     rows = []
     groups = calibration.index.get_level_values(0).unique()
@@ -63,13 +63,9 @@ def compare_calibration(calibration: pd.DataFrame, reference: str, *,
             if group == reference or (group, band) not in calibration.index:
                 continue
             row = calibration.loc[(group, band)]
-            low, high = newcombe_interval(row["outcomes"], row["people"], ref["outcomes"],
-                                          ref["people"])
-            small = bool(row["small"] or ref["small"])
             rows.append({"band": band, "group": group, "reference": reference,
-                         "difference": row["observed_rate"] - ref["observed_rate"],
-                         "low": float(low), "high": float(high),
-                         "verdict": TOO_FEW if small else verdict(float(low), float(high),
-                                                                  tolerance)})
-    columns = ["band", "group", "reference", "difference", "low", "high", "verdict"]
-    return pd.DataFrame(rows, columns=columns)
+                         **judge(row["outcomes"], row["people"], ref["outcomes"],
+                                 ref["people"], tolerance=tolerance,
+                                 ratio_tolerance=ratio_tolerance,
+                                 small=bool(row["small"] or ref["small"]))})
+    return pd.DataFrame(rows, columns=["band", "group", "reference", *COMPARISON_COLUMNS])

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from rail.audit._disparities import COMPARED_RATES
 from rail.fairness import group_colours, plot_calibration_by_group
-from rail.plotting import PALETTE, apply_house_style, label
+from rail.plotting import OKABE_ITO, PALETTE, apply_house_style, label
 
 
 def _png(figure: Figure) -> str:
@@ -53,7 +53,11 @@ def rates_figure(rates: pd.DataFrame, grouping: str) -> str:
             ax.errorbar(x, y, yerr=error, fmt="none", ecolor=colours[group], capsize=3)
             ax.scatter(x[~small], y[~small], color=colours[group], label=group, zorder=3)
             ax.scatter(x[small], y[small], facecolors="white", edgecolors=colours[group],
-                       zorder=3, label=f"{group} (too few people)" if small.any() else None)
+                       zorder=3)
+        if rates.loc[rates["rate"].isin(COMPARED_RATES) & (rates["group"] != "All"),
+                     "small"].any():
+            ax.scatter([], [], facecolors="white", edgecolors=OKABE_ITO["black"],
+                       label="hollow: too few people")
         ax.set_xticks(np.arange(len(COMPARED_RATES)),
                       [r.replace(" ", "\n", 1) for r in COMPARED_RATES])
         ax.set_ylim(0, 1)

@@ -35,6 +35,7 @@ td.inconclusive { background: #fdf6d8; }
 .lede { font-size: 1.05rem; }
 .note { border-left: 4px solid #E69F00; padding-left: .6rem; }
 img { max-width: 100%; }
+div.wide { overflow-x: auto; }
 dt { font-weight: bold; margin-top: .5rem; }
 """
 
@@ -46,21 +47,28 @@ REFERENCES = (
     "recidivism prediction instruments. Big Data, 5(2), 153-163.",
     "Hanley, J. A., and McNeil, B. J. (1982). The meaning and use of the area under a receiver "
     "operating characteristic (ROC) curve. Radiology, 143(1), 29-36.",
+    "Katz, D., Baptista, J., Azen, S. P., and Pike, M. C. (1978). Obtaining confidence "
+    "intervals for the risk ratio in cohort studies. Biometrics, 34(3), 469-474.",
     "Kleinberg, J., Mullainathan, S., and Raghavan, M. (2017). Inherent trade-offs in the fair "
     "determination of risk scores. ITCS 2017.",
     "Newcombe, R. G. (1998). Interval estimation for the difference between independent "
     "proportions: comparison of eleven methods. Statistics in Medicine, 17(8), 873-890.",
     "Suresh, H., and Guttag, J. (2021). A framework for understanding sources of harm "
     "throughout the machine learning life cycle. EAAMO '21.",
+    "US Equal Employment Opportunity Commission et al. (1978). Uniform Guidelines on Employee "
+    "Selection Procedures, 29 CFR 1607.4(D) (the four-fifths rule).",
     "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical "
     "inference. Journal of the American Statistical Association, 22(158), 209-212.",
 )
 
 
 def _number(value: float, digits: int = 3, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or math.isnan(value):
         return NOT_AVAILABLE
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    sign = "+" if signed else ""
+    if value != 0 and abs(value) < 10 ** -(digits - 1):
+        return f"{value:{sign}.2g}"  # a rare outcome: two significant digits, not 0.000
+    return f"{value:{sign}.{digits}f}"
 
 
 def _interval(estimate: float, low: float, high: float, signed: bool = False) -> str:
@@ -77,7 +85,8 @@ def _table(header: list[str], rows: list[list[tuple[str, str]]]) -> str:
         "<tr>" + "".join(f'<td class="{css}">{escape(text)}</td>' if css
                          else f"<td>{escape(text)}</td>" for text, css in row) + "</tr>"
         for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            "</table></div>")
 
 
 def _figure(report: AuditReport, title: str) -> str:
@@ -89,30 +98,37 @@ def _figure(report: AuditReport, title: str) -> str:
             "</figure>")
 
 
-def _describe_finding(row: pd.Series, tolerance: float) -> str:
+def _ratio(row: pd.Series) -> str:
+    return _interval(row["ratio"], row["ratio_low"], row["ratio_high"]).replace(".000", "")
+
+
+def _describe_finding(row: pd.Series) -> str:
     return (f"{row['rate']} of {row['grouping']} = {row['group']}: {_number(row['estimate'])}, "
             f"against {_number(row['reference_estimate'])} for {row['reference']}; difference "
-            f"{_interval(row['difference'], row['low'], row['high'], signed=True)} "
-            f"(95 % interval), beyond the tolerance of ±{tolerance:g}.")
+            f"{_interval(row['difference'], row['low'], row['high'], signed=True)}, ratio "
+            f"{_ratio(row)} (95 % intervals).")
 
 
 def _summary(report: AuditReport) -> str:
-    tolerance = report.settings.tolerance
+    s = report.settings
     counts = report.disparities["verdict"].value_counts()
     items = "".join(f"<li>{int(counts.get(v, 0))} {escape(v)}</li>" for v in VERDICTS)
-    findings = "".join(f"<li>{escape(_describe_finding(row, tolerance))}</li>"
+    findings = "".join(f"<li>{escape(_describe_finding(row))}</li>"
                        for _, row in report.findings.iterrows())
     calibration = report.calibration_findings
     parts = [
         "<p>Each group's selection rate, false positive rate, false negative rate and "
         "positive predictive value were compared with the largest group's. Of "
         f"{len(report.disparities)} comparisons:</p><ul>{items}</ul>",
-        f"<h3>Disparities beyond the tolerance ({len(report.findings)})</h3>",
+        f"<h3>Disparities beyond the tolerances ({len(report.findings)})</h3>",
+        f"<p>A difference whose whole 95 % interval lies beyond ±{s.tolerance:g}, or a ratio "
+        f"whose whole interval lies outside {1 / s.ratio_tolerance:.3g} to "
+        f"{s.ratio_tolerance:g}:</p>",
         f"<ol>{findings}</ol>" if findings else "<p>None: no comparison's whole interval lies "
-        "beyond the tolerance. This is not evidence of fairness where comparisons were "
+        "beyond the tolerances. This is not evidence of fairness where comparisons were "
         "inconclusive or groups too small.</p>",
         f"<p>Calibration: in {len(calibration)} score band(s), a group's observed outcome "
-        "rate differs from the reference group's beyond the tolerance (see "
+        "rate differs from the reference group's beyond the tolerances (see "
         '<a href="#calibration">Calibration</a>).</p>',
     ]
     return "".join(parts)
@@ -141,10 +157,14 @@ def _settings(report: AuditReport) -> str:
     rows = [
         [("Tolerance", ""), (f"±{s.tolerance:g} (a difference in a rate of "
                              f"{100 * s.tolerance:g} percentage points)", "")],
+        [("Ratio tolerance", ""), (f"{1 / s.ratio_tolerance:.3g} to {s.ratio_tolerance:g} "
+                                   "(a ratio of rates outside it is a finding; 0.8 is the "
+                                   "four-fifths rule of the US Uniform Guidelines, 1978)", "")],
         [("Minimum group size", ""), (f"{s.min_group_size} people in the rate's denominator; "
                                       "below it a rate is shown in grey and not judged", "")],
         [("Intervals", ""), ("95 %: Wilson (1927) for rates; Newcombe (1998, method 10) for "
-                             "differences of rates; Hanley and McNeil (1982) for the AUC", "")],
+                             "differences of rates; Katz et al. (1978) for ratios of rates; "
+                             "Hanley and McNeil (1982) for the AUC", "")],
         [("Reference groups", ""), ("; ".join(f"{k}: {v}" for k, v in references.items())
                                     + " (the largest group of each grouping)", "")],
         [("Calibration", ""), (f"score cut into {s.score_bands} bands of about equal size"
@@ -205,34 +225,40 @@ def _verdict_class(verdict: str) -> str:
 
 def _disparities(report: AuditReport) -> str:
     order = {v: i for i, v in enumerate(VERDICTS)}
-    parts = [f"<p>Difference = group's rate minus the reference group's; judged by its whole "
-             f"95 % interval against ±{report.settings.tolerance:g}: <b>{BEYOND}</b> (the whole "
-             f"interval beyond), <b>{INCONCLUSIVE}</b> (it reaches both sides), <b>{WITHIN}</b>, "
-             f"or <b>{TOO_FEW}</b> (not judged). Equal selection rates is demographic parity; "
-             "equal false positive and false negative rates, equalised odds; equal positive "
-             "predictive values, predictive parity.</p>"]
+    s = report.settings
+    parts = [f"<p>Difference = group's rate minus the reference group's; ratio = group's rate "
+             f"divided by the reference group's. Each is judged by its whole 95 % interval "
+             f"against its tolerance (±{s.tolerance:g}; {1 / s.ratio_tolerance:.3g} to "
+             f"{s.ratio_tolerance:g}): <b>{BEYOND}</b> (either whole interval beyond), "
+             f"<b>{INCONCLUSIVE}</b> (an interval reaches both sides), <b>{WITHIN}</b> (both "
+             f"within), or <b>{TOO_FEW}</b> (not judged). The ratio matters for rare outcomes: "
+             "0.03 against 0.004 is a small difference but seven times as often. Equal "
+             "selection rates is demographic parity; equal false positive and false negative "
+             "rates, equalised odds; equal positive predictive values, predictive parity.</p>"]
     for grouping, table in report.disparities.groupby("grouping", sort=False):
         table = table.sort_values(["verdict", "rate"], key=lambda c: c.map(order) if
                                   c.name == "verdict" else c.map(COMPARED_RATES.index))
         rows = [[(r.rate, ""), (f"{r.group} vs {r.reference}", ""),
                  (_number(r.estimate), ""), (_number(r.reference_estimate), ""),
                  (_interval(r.difference, r.low, r.high, signed=True), ""),
+                 (_ratio(pd.Series(r._asdict())), ""),
                  (r.verdict, _verdict_class(r.verdict))] for r in table.itertuples()]
         parts.append(f"<h3>By {escape(grouping)}</h3>")
         parts.append(_table(["rate", "groups", "rate of group", "rate of reference",
-                             "difference [95 %]", "verdict"], rows))
+                             "difference [95 %]", "ratio [95 %]", "verdict"], rows))
     base = report.base_rates
     if not base.empty:
         rows = [[(f"{r.grouping}: {r.group} vs {r.reference}", ""), (_number(r.estimate), ""),
                  (_number(r.reference_estimate), ""),
                  (_interval(r.difference, r.low, r.high, signed=True), ""),
+                 (_ratio(pd.Series(r._asdict())), ""),
                  (r.verdict, _verdict_class(r.verdict))] for r in base.itertuples()]
         parts.append("<h3>Context: base rates</h3><p>How common the outcome is in each group. "
                      "Not a property of the system, but where base rates differ, equal error "
                      "rates and equal predictive values cannot all hold together unless the "
                      "prediction is perfect (Chouldechova, 2017).</p>")
         parts.append(_table(["groups", "base rate", "of reference", "difference [95 %]",
-                             "verdict"], rows))
+                             "ratio [95 %]", "verdict"], rows))
     return "".join(parts)
 
 
@@ -262,11 +288,12 @@ def _calibration(report: AuditReport) -> str:
         flagged = compared[compared["verdict"] == BEYOND]
         if not flagged.empty:
             parts.append("<p>Bands where a group's observed rate differs from the reference "
-                         "group's beyond the tolerance:</p>")
+                         "group's beyond the tolerances:</p>")
             parts.append(_table(
-                ["score band", "groups", "difference [95 %]"],
+                ["score band", "groups", "difference [95 %]", "ratio [95 %]"],
                 [[(f"{r.band:g}", ""), (f"{r.group} vs {r.reference}", ""),
-                  (_interval(r.difference, r.low, r.high, signed=True), "beyond")]
+                  (_interval(r.difference, r.low, r.high, signed=True), "beyond"),
+                  (_ratio(pd.Series(r._asdict())), "beyond")]
                  for r in flagged.itertuples()]))
     return "".join(parts)
 

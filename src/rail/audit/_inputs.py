@@ -7,6 +7,7 @@ tiny groups) are handled in a stated way and recorded as notes for the report.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -99,9 +100,12 @@ def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Source]:
 
 
 def _few(values: pd.Series, limit: int = 5) -> str:
-    shown = [repr(v) for v in values.drop_duplicates().head(limit).tolist()]
-    more = " ..." if values.nunique() > limit else ""
-    return ", ".join(shown) + more
+    """The first ``limit`` distinct values, sorted where they can be, for a message."""
+    distinct = values.drop_duplicates().tolist()
+    with contextlib.suppress(TypeError):  # values of mixed types stay in table order
+        distinct = sorted(distinct)
+    more = " ..." if len(distinct) > limit else ""
+    return ", ".join(repr(v) for v in distinct[:limit]) + more
 
 
 def _label_values(column: pd.Series, name: str) -> pd.Series:

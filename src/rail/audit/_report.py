@@ -18,6 +18,9 @@ from rail.audit._questions import questions_for
 DEFAULT_TOLERANCE = 0.05
 """Largest difference between groups' rates accepted without a finding (5 percentage points)."""
 
+DEFAULT_RATIO_TOLERANCE = 1.25
+"""Largest ratio between groups' rates accepted without a finding (and its inverse, 0.8)."""
+
 DEFAULT_MIN_GROUP_SIZE = 30
 """A rate over fewer people than this is shown but not judged."""
 
@@ -43,6 +46,11 @@ class AuditSettings:
         Largest difference in a rate between two groups (in rate units: 0.05 = 5 percentage
         points) that is acceptable; a difference whose whole 95 % interval lies beyond it is
         a finding.
+    ratio_tolerance:
+        Largest acceptable ratio between two groups' rates (and its inverse the smallest):
+        1.25 accepts ratios from 0.8 to 1.25, as the "four-fifths rule" of the US Uniform
+        Guidelines on Employee Selection Procedures (1978) does for selection rates. It
+        catches disparities in rare outcomes that a difference hides.
     min_group_size:
         A rate that divides by fewer people than this is flagged and not judged.
     score_bands:
@@ -54,6 +62,7 @@ class AuditSettings:
     groups: tuple[str, ...]
     threshold: float | None = None
     tolerance: float = DEFAULT_TOLERANCE
+    ratio_tolerance: float = DEFAULT_RATIO_TOLERANCE
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     score_bands: int = DEFAULT_SCORE_BANDS
 
@@ -65,6 +74,10 @@ class AuditSettings:
             raise AuditInputError(
                 f"the tolerance must be between 0 and 1 (a difference in rates, 0.05 = 5 "
                 f"percentage points), got {self.tolerance!r}")
+        if not self.ratio_tolerance > 1:
+            raise AuditInputError(
+                f"the ratio tolerance must be above 1 (1.25 accepts ratios from 0.8 to 1.25), "
+                f"got {self.ratio_tolerance!r}")
         for name, least in (("min_group_size", 2), ("score_bands", 2)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
@@ -151,6 +164,7 @@ def _groupings(groups: tuple[str, ...]) -> list[list[str]]:
 def audit_report(data: pd.DataFrame | str | os.PathLike[str], *, label: str, score: str,
                  groups: list[str] | tuple[str, ...] | str, threshold: float | None = None,
                  tolerance: float = DEFAULT_TOLERANCE,
+                 ratio_tolerance: float = DEFAULT_RATIO_TOLERANCE,
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
                  score_bands: int = DEFAULT_SCORE_BANDS, name: str | None = None,
                  out: str | os.PathLike[str] | None = None) -> AuditReport:
@@ -161,7 +175,7 @@ def audit_report(data: pd.DataFrame | str | os.PathLike[str], *, label: str, sco
     data:
         The decisions, one row per person or case: a DataFrame, or the path of a CSV or
         Parquet file.
-    label, score, groups, threshold, tolerance, min_group_size, score_bands:
+    label, score, groups, threshold, tolerance, ratio_tolerance, min_group_size, score_bands:
         See :class:`AuditSettings`.
     name:
         What to call a DataFrame in the report (a file is called by its file name).
@@ -189,7 +203,8 @@ def audit_report(data: pd.DataFrame | str | os.PathLike[str], *, label: str, sco
     ['group', 'selection rate', 'B', 'A']
     """
     settings = AuditSettings(label=label, score=score, groups=groups, threshold=threshold,
-                             tolerance=tolerance, min_group_size=min_group_size,
+                             tolerance=tolerance, ratio_tolerance=ratio_tolerance,
+                             min_group_size=min_group_size,
                              score_bands=score_bands)
     if isinstance(data, pd.DataFrame):
         frame = data
@@ -206,8 +221,10 @@ def audit_report(data: pd.DataFrame | str | os.PathLike[str], *, label: str, sco
         grouping = grouping_name(columns)
         of_grouping = rates_by_group(table, columns, min_group_size=min_group_size)
         rates.append(of_grouping)
-        disparities.append(compare_rates(of_grouping, tolerance=tolerance))
+        disparities.append(compare_rates(of_grouping, tolerance=tolerance,
+                                         ratio_tolerance=ratio_tolerance))
         base_rates.append(compare_rates(of_grouping, tolerance=tolerance,
+                                        ratio_tolerance=ratio_tolerance,
                                         rate_names=("base rate",)))
         people = of_grouping.drop_duplicates("group").set_index("group")["people"]
         alone = [g for g, n in people.items() if n == 1]
@@ -234,8 +251,8 @@ def audit_report(data: pd.DataFrame | str | os.PathLike[str], *, label: str, sco
                                              min_group_size=min_group_size)
         calibration[column] = table_of
         reference = reference_group(all_rates[all_rates["grouping"] == column])
-        calibration_disparities[column] = compare_calibration(table_of, reference,
-                                                              tolerance=tolerance)
+        calibration_disparities[column] = compare_calibration(
+            table_of, reference, tolerance=tolerance, ratio_tolerance=ratio_tolerance)
         if can_colour(table_of.index.get_level_values(0).nunique()):
             figures[f"Calibration by {column}"] = calibration_figure(
                 table_of, column, label_name=label, score_name=score, banded=banded)

@@ -213,8 +213,6 @@ def _rates(report: AuditReport) -> str:
                  (f"{r.positives:,}", ""), (f"{r.negatives:,}", ""),
                  (_interval(r.auc, r.low, r.high), "small" if r.small else "")]
                 for r in report.auc.itertuples()]
-        rows = [row for i, row in enumerate(rows)
-                if i == 0 or report.auc["group"].iloc[i] != "All"]
         parts.append(_table(["group", "with outcome", "without", "AUC [95 %]"], rows))
     return "".join(parts)
 

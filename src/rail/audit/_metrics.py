@@ -144,14 +144,18 @@ def hanley_mcneil_interval(auc: float, positives: int, negatives: int,
     return max(auc - half, 0.0), min(auc + half, 1.0)
 
 
-def auc_by_group(table: pd.DataFrame, column: str, *, min_group_size: int) -> pd.DataFrame:
+def auc_by_group(table: pd.DataFrame, column: str, *, min_group_size: int,
+                 overall: bool = True) -> pd.DataFrame:
     """How well the score ranks people with the outcome above those without, by group.
 
-    Returns one row per group (first ``All``) with ``positives``, ``negatives``, ``auc``,
-    ``low``, ``high`` (95 %, Hanley-McNeil) and ``small`` (fewer than ``min_group_size``
-    positives or negatives). The AUC is NaN where a group lacks either class, or has one person.
+    Returns one row per group (first ``All`` if ``overall``) with ``positives``,
+    ``negatives``, ``auc``, ``low``, ``high`` (95 %, Hanley-McNeil) and ``small`` (fewer than
+    ``min_group_size`` positives or negatives). The AUC is NaN where a group lacks either
+    class, or has one person.
     """
-    parts = [("All", table)] + [(str(k), g) for k, g in table.groupby(column, sort=True)]
+    parts = [(str(k), g) for k, g in table.groupby(column, sort=True)]
+    if overall:
+        parts.insert(0, ("All", table))
     rows = []
     for name, part in parts:
         positives = int(part["label"].sum())

@@ -241,8 +241,9 @@ def audit_report(data: pd.DataFrame | str | os.PathLike[str], *, label: str, sco
 
     auc = pd.DataFrame()
     if not decisions.score_is_decision:
-        auc = pd.concat([auc_by_group(table, column, min_group_size=min_group_size)
-                         for column in settings.groups], ignore_index=True)
+        auc = pd.concat([auc_by_group(table, column, min_group_size=min_group_size,
+                                      overall=i == 0)
+                         for i, column in enumerate(settings.groups)], ignore_index=True)
 
     all_rates = pd.concat(rates, ignore_index=True)
     calibration, calibration_disparities, banded = {}, {}, False

@@ -257,6 +257,16 @@ def test_missing_labels_and_scores_are_left_out_and_counted_by_group(three_group
     assert "group: A 10, C 50" in note
 
 
+def test_a_true_false_label_with_gaps_read_from_csv_is_accepted(tmp_path):
+    frame = decisions_with_three_groups()
+    frame["outcome"] = frame["outcome"].map({1.0: True, 0.0: False})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    assert pd.read_csv(tmp_path / "d.csv")["outcome"].dtype == object
+    from_csv = audit_report(tmp_path / "d.csv", **GOOD)
+    from_frame = audit_report(decisions_with_three_groups(), **GOOD)
+    pd.testing.assert_frame_equal(from_csv.rates, from_frame.rates)
+
+
 def test_missing_group_values_become_their_own_group(three_groups_report):
     row = rate_of(three_groups_report, "group", MISSING_GROUP, "selection rate")
     assert row["people"] == 20

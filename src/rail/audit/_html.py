@@ -264,7 +264,8 @@ def _calibration(report: AuditReport) -> str:
     parts = ["<p>Among people in the same score band, is the outcome as common in every "
              "group? If so, the lines lie on each other within their intervals (calibration "
              "within groups, Kleinberg, Mullainathan and Raghavan, 2017). Each cell: observed "
-             "rate [95 % interval] (people).</p>"]
+             "rate [95 % interval] (people). Shown for each group column, not at "
+             "intersections, where a band holds few people.</p>"]
     for column, table in report.calibration.items():
         parts.append(f"<h3>By {escape(column)}</h3>")
         parts.append(_figure(report, f"Calibration by {column}"))

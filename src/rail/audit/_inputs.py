@@ -110,8 +110,9 @@ def _few(values: pd.Series, limit: int = 5) -> str:
 
 def _label_values(column: pd.Series, name: str) -> pd.Series:
     """The label as 0/1 integers; refuse anything that is not two-valued 0/1 or False/True."""
-    if pd.api.types.is_bool_dtype(column):
-        return column.astype(int)
+    if pd.api.types.is_bool_dtype(column) or (
+            column.dtype == object and column.map(type).isin([bool, np.bool_]).all()):
+        return column.astype(int)  # (a CSV column of True/False with gaps is read as objects)
     if pd.api.types.is_numeric_dtype(column):
         found = set(np.unique(column.to_numpy(dtype=float)).tolist())
         if found <= BINARY_VALUES:

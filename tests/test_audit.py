@@ -333,7 +333,8 @@ def test_html_has_every_section_the_settings_and_each_finding_with_its_interval(
     assert "Wilson (1927)" in html and "Newcombe (1998, method 10)" in html
     assert "a case is flagged when risk_score &gt;= 5" in html
     row = disparity_of(risk_report, "group", "B", "false positive rate")
-    assert f"difference {row['difference']:+.3f} [{row['low']:+.3f}, {row['high']:+.3f}]" in html
+    interval = f"[{row['low']:+.3f},\u00a0{row['high']:+.3f}]"  # a no-break space: one line
+    assert f"difference {row['difference']:+.3f} {interval}" in html
     assert html.count('src="data:image/png;base64,') == len(risk_report.figures) == 5
 
 

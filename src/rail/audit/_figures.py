@@ -60,7 +60,7 @@ def rates_figure(rates: pd.DataFrame, grouping: str) -> str:
                        label="hollow: too few people")
         ax.set_xticks(np.arange(len(COMPARED_RATES)),
                       [r.replace(" ", "\n", 1) for r in COMPARED_RATES])
-        ax.set_ylim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
         ax.legend(title=grouping, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         label(ax, title=f"Rates by {grouping}, with 95 % intervals", xlabel="Rate",
               ylabel="Rate (share, 0-1)")

@@ -27,6 +27,8 @@ table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }
 th, td { border: 1px solid #bbb; padding: .25rem .5rem; text-align: right; }
 td { white-space: nowrap; }
 td.text { white-space: normal; text-align: left; }
+td.stack { white-space: pre-line; }
+td.small { white-space: pre-line; }
 th:first-child, td:first-child { text-align: left; }
 thead th { background: #eef3f8; }
 td.small { color: #777; font-style: italic; }
@@ -71,11 +73,12 @@ def _number(value: float, digits: int = 3, signed: bool = False) -> str:
     return f"{value:{sign}.{digits}f}"
 
 
-def _interval(estimate: float, low: float, high: float, signed: bool = False) -> str:
+def _interval(estimate: float, low: float, high: float, signed: bool = False,
+              separator: str = " ") -> str:
     if math.isnan(estimate):
         return NOT_AVAILABLE
-    return (f"{_number(estimate, signed=signed)} "
-            f"[{_number(low, signed=signed)}, {_number(high, signed=signed)}]")
+    return (f"{_number(estimate, signed=signed)}{separator}"
+            f"[{_number(low, signed=signed)},\u00a0{_number(high, signed=signed)}]")
 
 
 def _table(header: list[str], rows: list[list[tuple[str, str]]]) -> str:
@@ -200,8 +203,8 @@ def _rates(report: AuditReport) -> str:
             row = [(group, ""), (f"{int(cells['people'].iloc[0]):,}", "")]
             for rate in RATES:
                 cell = cells.loc[rate.name]
-                row.append((_interval(cell["estimate"], cell["low"], cell["high"]),
-                            "small" if cell["small"] else ""))
+                row.append((_interval(cell["estimate"], cell["low"], cell["high"],
+                                      separator="\n"), "small" if cell["small"] else "stack"))
             rows.append(row)
         parts.append(_table([grouping, "people", *[r.name for r in RATES]], rows))
         parts.append(_figure(report, f"Rates by {grouping}"))

@@ -17,6 +17,7 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame
 from sklearn.metrics import roc_auc_score
 
+from rail.audit._inputs import MISSING_GROUP
 from rail.fairness import Z_95, wilson_interval
 
 INTERSECTION = " \u00d7 "
@@ -87,6 +88,8 @@ def confusion_by_group(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         by_group.index = [INTERSECTION.join(map(str, key)) for key in by_group.index]
     else:
         by_group.index = by_group.index.astype(str)
+    # Real groups first, in order; any group with a missing value last.
+    by_group = by_group.loc[sorted(by_group.index, key=lambda g: (MISSING_GROUP in g, g))]
     overall = frame.overall.astype(int).to_frame("All").T
     counts = pd.concat([overall, by_group])
     counts["people"] = counts[list(CONFUSION)].sum(axis=1)

@@ -14,6 +14,11 @@ For trainees' notebooks:
 For instructors:
 
 * :mod:`rail.instructor` - grading a cohort in a sandbox, in parallel, and reports on it.
+
+For units after the course:
+
+* :mod:`rail.audit` - a first-pass audit report of any table of decisions
+  (``python -m rail.audit report``, see ``docs/audit.md``).
 """
 
 __version__ = "0.1.0"

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from rail.audit._disparities import BEYOND, COMPARED_RATES, INCONCLUSIVE, TOO_FEW, VERDICTS, WITHIN
+from rail.audit._disparities import (
+    BEYOND,
+    COMPARED_RATES,
+    INCONCLUSIVE,
+    TOO_FEW,
+    VERDICTS,
+    WITHIN,
+    reference_group,
+)
 from rail.audit._metrics import RATES
 
 if TYPE_CHECKING:
@@ -156,7 +164,8 @@ def _what(report: AuditReport) -> str:
 
 def _settings(report: AuditReport) -> str:
     s = report.settings
-    references = report.rates.groupby("grouping", sort=False).apply(_reference_of).to_dict()
+    references = {grouping: reference_group(rates)
+                  for grouping, rates in report.rates.groupby("grouping", sort=False)}
     rows = [
         [("Tolerance", ""), (f"±{s.tolerance:g} (a difference in a rate of "
                              f"{100 * s.tolerance:g} percentage points)", "")],
@@ -175,12 +184,6 @@ def _settings(report: AuditReport) -> str:
                                "")],
     ]
     return _table(["Setting", "Value"], [[row[0], (row[1][0], "text")] for row in rows])
-
-
-def _reference_of(rates: pd.DataFrame) -> str:
-    from rail.audit._disparities import reference_group
-
-    return reference_group(rates)
 
 
 def _notes(report: AuditReport) -> str:

@@ -317,6 +317,13 @@ def test_unreadable_files_are_refused(tmp_path, name, message):
         audit_report(tmp_path / name, **GOOD)
 
 
+def test_a_column_with_one_group_is_said_to_compare_nothing():
+    frame = decisions_with_three_groups().dropna().assign(force="North")
+    report = audit_report(frame, label="outcome", score="flagged", groups=["force"])
+    assert report.disparities.empty
+    assert any("everyone is in one group" in note for note in report.notes)
+
+
 def test_settings_accept_one_group_as_text():
     assert AuditSettings(label="y", score="s", groups="g").groups == ("g",)
 

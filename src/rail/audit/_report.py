@@ -227,6 +227,9 @@ def audit_report(data: pd.DataFrame | str | os.PathLike[str], *, label: str, sco
                                         ratio_tolerance=ratio_tolerance,
                                         rate_names=("base rate",)))
         people = of_grouping.drop_duplicates("group").set_index("group")["people"]
+        if len(people) < 3:  # "All" and one group
+            notes.append(f"{grouping}: everyone is in one group, so there is nothing to "
+                         "compare; check that this is the right column.")
         alone = [g for g, n in people.items() if n == 1]
         if alone:
             notes.append(

@@ -67,16 +67,19 @@ def rates_figure(rates: pd.DataFrame, grouping: str) -> str:
         return _png(figure)
 
 
-def calibration_figure(calibration: pd.DataFrame, grouping: str, *, label_name: str,
-                       score_name: str, banded: bool) -> str:
-    """Observed outcome rate by score (band), one line per group, with 95 % intervals."""
+def calibration_figure(calibration: pd.DataFrame, grouping: str, *, groups: list[str],
+                       label_name: str, score_name: str, banded: bool) -> str:
+    """Observed outcome rate by score (band), one line per group, with 95 % intervals.
+
+    ``groups`` gives the order of the colours, the same as in :func:`rates_figure`.
+    """
     with mpl.rc_context():
         apply_house_style()
         figure = Figure(figsize=(7.5, 4.0))
         ax = figure.subplots()
         xlabel = (f"{score_name} (mean of each band of about equal size)" if banded
                   else f"{score_name} (as recorded)")
-        plot_calibration_by_group(calibration, ax=ax,
+        plot_calibration_by_group(calibration, ax=ax, colours=group_colours(groups),
                                   title=f"Calibration by {grouping}: observed {label_name} "
                                         "by score",
                                   xlabel=xlabel,

@@ -254,12 +254,15 @@ def audit_report(data: pd.DataFrame | str | os.PathLike[str], *, label: str, sco
         table_of, banded = calibration_table(table, column, bands=score_bands,
                                              min_group_size=min_group_size)
         calibration[column] = table_of
-        reference = reference_group(all_rates[all_rates["grouping"] == column])
+        of_column = all_rates[all_rates["grouping"] == column]
         calibration_disparities[column] = compare_calibration(
-            table_of, reference, tolerance=tolerance, ratio_tolerance=ratio_tolerance)
-        if can_colour(table_of.index.get_level_values(0).nunique()):
+            table_of, reference_group(of_column), tolerance=tolerance,
+            ratio_tolerance=ratio_tolerance)
+        groups_in_order = [g for g in of_column["group"].unique() if g != "All"]
+        if can_colour(len(groups_in_order)):
             figures[f"Calibration by {column}"] = calibration_figure(
-                table_of, column, label_name=label, score_name=score, banded=banded)
+                table_of, column, groups=groups_in_order, label_name=label, score_name=score,
+                banded=banded)
 
     all_disparities = pd.concat(disparities, ignore_index=True)
     all_base_rates = pd.concat(base_rates, ignore_index=True)

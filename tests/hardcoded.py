@@ -217,10 +217,52 @@ def _transparency() -> HardCoded:
     )
 
 
+def _biometric_evaluation() -> HardCoded:
+    run = _solution_namespace("05-biometric-evaluation", "subject_bootstrap_fmr")
+    comparisons, impostor, threshold = run["comparisons"], run["impostor"], run["THRESHOLD"]
+    rates = {column: {str(g): float(v) for g, v in values.items()} for column, values in
+             run["fmr_fnmr_by_group"](comparisons, threshold, "skin_tone").items()}
+    thresholds = {str(k): float(v) for k, v in
+                  run["thresholds_for_target"](comparisons, 1e-3, "skin_tone").items()}
+    alerts = run["expected_false_alerts"](60_000, 1e-4, 500)
+    interval = run["claim_interval"](0, 15_000)
+    needed = run["comparisons_for_claim"](1e-4)
+    boot = run["subject_bootstrap_fmr"](impostor, threshold, 2000, 1)
+    return HardCoded(
+        answers={
+            "fmr_fnmr_by_group": (
+                "def fmr_fnmr_by_group(frame, threshold, column):\n"
+                f"    return pd.DataFrame({rates!r})"
+            ),
+            "thresholds_for_target": (
+                "def thresholds_for_target(frame, target_fmr, column):\n"
+                f"    return pd.Series({thresholds!r})"
+            ),
+            "expected_false_alerts": (
+                "def expected_false_alerts(people_scanned, fmr, watchlist_size):\n"
+                f"    return {alerts!r}"
+            ),
+            "claim_interval": (
+                f"def claim_interval(errors, trials):\n    return {interval!r}\n\n\n"
+                f"def comparisons_for_claim(claimed_rate):\n    return {needed!r}\n\n\n"
+                f"RULE_OF_THREE_BOUND = {3 / 15_000!r}"
+            ),
+            "subject_bootstrap_fmr": (
+                "def subject_bootstrap_fmr(impostor, threshold, n_boot=2000, seed=0):\n"
+                f"    return {boot!r}"
+            ),
+        },
+        caught=frozenset({"test_fmr_fnmr_by_group", "test_thresholds_for_target",
+                          "test_expected_false_alerts", "test_claim",
+                          "test_subject_bootstrap_fmr"}),
+    )
+
+
 HARD_CODED: dict[str, Callable[[], HardCoded]] = {
     "00-orientation": _orientation,
     "01-data-and-bias": _data_and_bias,
     "02-fairness-metrics": _fairness_metrics,
     "03-bias-mitigation": _bias_mitigation,
     "04-transparency": _transparency,
+    "05-biometric-evaluation": _biometric_evaluation,
 }

@@ -42,6 +42,14 @@ CITED = {
         # A section number: Regulation B, 12 CFR 1002.9 (adverse action notices).
         "1002.9",
     },
+    "modules/05-biometric-evaluation/lesson.ipynb": {
+        # Grother, Ngan and Hanaoka (2019), NISTIR 8280: millions of images and of people.
+        "18.27", "8.49",
+        # Mansfield (2023), NPL: the Metropolitan Police's face-match threshold setting.
+        "0.6",
+        # The two-sided 95 % Clopper-Pearson bound with zero errors, about 3.69 / n, rounded.
+        "3.7",
+    },
 }
 NOT_FIGURES = re.compile(
     r"^#+ .*$"                   # headings ("### 2.5 ...")

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from rail.datasets.anpr import generate_anpr_alerts
+from rail.datasets.faces import generate_face_match_scores
 from rail.datasets.patrol import generate_patrol_city
 from rail.datasets.risk import generate_risk_assessment
 from rail.datasets.transactions import generate_transaction_alerts
@@ -67,6 +68,14 @@ _REGISTRY: dict[str, DatasetSpec] = {
             seed=2026,
             summary="Module 00 warm-up: one week of number-plate recognition alerts",
             unit="alerts",
+        ),
+        DatasetSpec(
+            name="face_match_scores",
+            generator=generate_face_match_scores,
+            rows=60_000,
+            seed=2026,
+            summary="Module 05: face-comparison scores, genuine and impostor, by demographic group",
+            unit="comparisons (20 per subject: 2 genuine, 18 impostor)",
         ),
         DatasetSpec(
             name="patrol_city",

@@ -152,7 +152,7 @@ def _bias_mitigation() -> HardCoded:
     }
     rows = {bound: tuple(getattr(value, "item", lambda v=value: v)()
                          for value in run["best_within_bound"](sweep, bound))
-            for bound in (0.10, 0.15)}
+            for bound in (0.10, 0.20)}
     proxy = run["strongest_proxy"](run["cohort"], "group",
                                    ["age", "charge_degree", "district", "prior_arrests"])
     return HardCoded(

@@ -6,7 +6,8 @@ each has a datasheet (``datasets/<name>.md``).
 
 >>> from rail import datasets
 >>> datasets.names()
-['anpr_alerts', 'patrol_city', 'risk_assessment', 'transaction_alerts']
+['anpr_alerts', 'deepfake_detector_scores', 'patrol_city', 'risk_assessment',
+ 'transaction_alerts']
 >>> alerts = datasets.load("anpr_alerts")                   # the committed copy
 >>> other = datasets.generate("anpr_alerts", seed=7)        # a fresh draw
 """

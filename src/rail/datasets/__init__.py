@@ -5,8 +5,8 @@ CSV in the repository's ``datasets/`` folder is the generator's output at its de
 each has a datasheet (``datasets/<name>.md``).
 
 >>> from rail import datasets
->>> datasets.names()
-['anpr_alerts', 'face_match_scores', 'patrol_city', 'risk_assessment', 'transaction_alerts']
+>>> datasets.names()[:3]
+['anpr_alerts', 'deepfake_detector_scores', 'patrol_city']
 >>> alerts = datasets.load("anpr_alerts")                   # the committed copy
 >>> other = datasets.generate("anpr_alerts", seed=7)        # a fresh draw
 """

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from rail.datasets.anpr import generate_anpr_alerts
+from rail.datasets.deepfakes import generate_deepfake_detector_scores
 from rail.datasets.faces import generate_face_match_scores
 from rail.datasets.patrol import generate_patrol_city
 from rail.datasets.risk import generate_risk_assessment
@@ -100,6 +101,15 @@ _REGISTRY: dict[str, DatasetSpec] = {
             seed=2026,
             summary="Module 04: bank accounts, rule-based alerts, a proxy feature, true laundering",
             unit="accounts",
+        ),
+        DatasetSpec(
+            name="deepfake_detector_scores",
+            generator=generate_deepfake_detector_scores,
+            rows=20_000,
+            seed=2026,
+            summary="Module 06: a deepfake detector's scores on real and synthetic media, "
+            "seen and unseen generators, compression",
+            unit="media items",
         ),
     )
 }

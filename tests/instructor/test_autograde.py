@@ -282,6 +282,7 @@ def test_ctrl_c_stops_grading_at_once_and_keeps_what_was_graded(tmp_path):
         output = grader.communicate(timeout=30)[0]
     finally:
         grader.kill()
+        grader.communicate()  # reap it and close its pipe, even when the test failed
     assert grader.returncode == 130, output
     assert "run the same command again to grade the rest" in output
 

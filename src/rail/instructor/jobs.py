@@ -130,6 +130,8 @@ def run_autograde(job: Job, assignment: str, jupyter_dir: Path, processes: BaseC
         args=(argv, str(job.work), nbgrader_env(job.work, jupyter_dir), str(log_path),
               isolation))
     job.process.start()
+    if job.stop.is_set():  # Ctrl-C came while it started: kill() may have found nothing yet
+        job.kill()
     job.process.join(timeout=timeout)
     code = job.process.exitcode
     if code is None:  # still running at the time limit

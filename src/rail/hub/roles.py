@@ -58,32 +58,33 @@ def role_configs(*, exchange: str, course_root: str, gradebook_url: str,
         f"c.CourseDirectory.db_url = os.environ.get({GRADEBOOK_URL_VARIABLE!r}, "
         f"{gradebook_url!r})\n"
     )
-    files = {}
-    for role, nbgrader_config in (("instructor", instructor), ("trainee", shared)):
-        server: dict = {"ServerApp": {"terminado_settings": {"shell_command": [shell]},
-                                      "contents_manager_class": CONTENTS_MANAGER}}
-        page: dict = {}
-        if role == "trainee":
-            server["ServerApp"]["jpserver_extensions"] = dict.fromkeys(
-                INSTRUCTOR_ONLY_EXTENSIONS, False)
-            page = {"disabledExtensions": dict.fromkeys(INSTRUCTOR_ONLY_PLUGINS, True)}
-        files[role] = {
-            "nbgrader_config.py": nbgrader_config,
-            "jupyter_server_config.json": json.dumps(server, indent=1) + "\n",
-            "labconfig/page_config.json": json.dumps(page, indent=1) + "\n",
-        }
-    return files
+    terminals = {"terminado_settings": {"shell_command": [shell]}}
+    return {
+        "instructor": {"nbgrader_config.py": instructor, **_server_files(terminals)},
+        "trainee": {"nbgrader_config.py": shared, **_server_files(
+            terminals, extensions_off=INSTRUCTOR_ONLY_EXTENSIONS,
+            plugins_off=INSTRUCTOR_ONLY_PLUGINS)},
+    }
 
 
 def self_study_config() -> dict[str, dict[str, str]]:
     """The configuration of a server without a hub: ``{"self-study": {path: text}}``."""
-    server = {"ServerApp": {"contents_manager_class": CONTENTS_MANAGER,
-                            "jpserver_extensions": dict.fromkeys(EXCHANGE_EXTENSIONS, False)}}
-    page = {"disabledExtensions": dict.fromkeys(EXCHANGE_PLUGINS, True)}
-    return {"self-study": {
-        "jupyter_server_config.json": json.dumps(server, indent=1) + "\n",
+    return {"self-study": _server_files({}, extensions_off=EXCHANGE_EXTENSIONS,
+                                        plugins_off=EXCHANGE_PLUGINS)}
+
+
+def _server_files(server_app: dict, *, extensions_off: tuple[str, ...] = (),
+                  plugins_off: tuple[str, ...] = ()) -> dict[str, str]:
+    """A server's and JupyterLab's configuration files: ``server_app`` settings, the course's
+    contents manager, and the server extensions and Lab plugins it leaves out."""
+    server_app = {**server_app, "contents_manager_class": CONTENTS_MANAGER}
+    if extensions_off:
+        server_app["jpserver_extensions"] = dict.fromkeys(extensions_off, False)
+    page = {"disabledExtensions": dict.fromkeys(plugins_off, True)} if plugins_off else {}
+    return {
+        "jupyter_server_config.json": json.dumps({"ServerApp": server_app}, indent=1) + "\n",
         "labconfig/page_config.json": json.dumps(page, indent=1) + "\n",
-    }}
+    }
 
 
 def write_role_configs(out: Path, files: dict[str, dict[str, str]]) -> dict[str, Path]:

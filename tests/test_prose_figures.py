@@ -91,17 +91,20 @@ def _computed_text(nb) -> str:
     return "\n".join(pieces)
 
 
-@pytest.mark.parametrize("path", sorted(CITED), ids=str)
-def test_prose_figures_are_computed_or_cited(path):
+def _stale(path, pattern, shown) -> list[tuple[str, str]]:
+    """Each match of ``pattern`` in the notebook's markdown for which ``shown(match, computed
+    text)`` is false, with the start of its cell."""
     nb = nbformat.read(ROOT / path, as_version=4)
     computed = _computed_text(nb)
-    stale = []
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for figure in FIGURE.findall(NOT_FIGURES.sub("", cell.source)):
-            if figure not in computed and figure not in CITED[path]:
-                stale.append((figure, cell.source[:60]))
+    return [(found, cell.source[:60]) for cell in nb.cells if cell.cell_type == "markdown"
+            for found in pattern.findall(NOT_FIGURES.sub("", cell.source))
+            if not shown(found, computed)]
+
+
+@pytest.mark.parametrize("path", sorted(CITED), ids=str)
+def test_prose_figures_are_computed_or_cited(path):
+    stale = _stale(path, FIGURE, lambda figure, computed: (
+        figure in computed or figure in CITED[path]))
     assert not stale, (
         f"{path}: figures in markdown that no output shows (compute them into the prose, or "
         f"cite them and list them in CITED): {stale}"
@@ -116,16 +119,10 @@ def _percent_forms(number: str) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted(PERCENTS_CHECKED), ids=str)
 def test_prose_percentages_are_computed_or_cited(path):
-    nb = nbformat.read(ROOT / path, as_version=4)
-    computed = _computed_text(nb)
-    stale = []
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for number in PERCENT.findall(NOT_FIGURES.sub("", cell.source)):
-            forms = _percent_forms(number)
-            if not any(form in computed for form in forms) and f"{number} %" not in CITED[path]:
-                stale.append((f"{number} %", cell.source[:60]))
+    stale = _stale(path, PERCENT, lambda number, computed: (
+        any(form in computed for form in _percent_forms(number))
+        or f"{number} %" in CITED[path]))
+    stale = [(f"{number} %", where) for number, where in stale]
     assert not stale, (
         f"{path}: percentages in markdown that no output shows (compute them into the prose, "
         f"or cite them and list them in CITED): {stale}"

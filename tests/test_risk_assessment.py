@@ -1,6 +1,5 @@
 """Property tests of the risk_assessment generator: the injected effects and their sizes."""
 
-import re
 
 import numpy as np
 import pandas as pd
@@ -8,7 +7,7 @@ import pytest
 
 from rail import datasets
 from rail.datasets.risk import rearrest_rate_by_decile
-from tests.paths import ROOT
+from tests.datasheets import assert_group_table_matches
 
 ROWS = 200_000
 MILLION = 1_000_000
@@ -190,7 +189,6 @@ def test_bad_effects_raise_clear_errors(effects, message):
 def test_datasheet_figures_match_the_committed_data():
     # The datasheet's table of the committed cohort is checked against the data, so that a
     # regenerated CSV cannot leave stale figures in the prose.
-    sheet = (ROOT / "datasets" / "risk_assessment.md").read_text(encoding="utf-8")
     people = datasets.load("risk_assessment")
     high = people["risk_score"] >= 5
     label = people["rearrest_2y"] == 1
@@ -207,8 +205,4 @@ def test_datasheet_figures_match_the_committed_data():
             "false negative rate": f"{(~h & y).sum() / y.sum():.2f}",
             "positive predictive value": f"{(h & y).sum() / h.sum():.2f}",
         }
-    for measure in computed["A"]:
-        row = re.search(rf"^\| {re.escape(measure)} \| (\S+) \| (\S+) \|$", sheet, re.MULTILINE)
-        assert row, f"the datasheet's table has no row {measure!r}"
-        expected = (computed["A"][measure], computed["B"][measure])
-        assert row.groups() == expected, f"datasheet {measure}: {row.groups()}, data {expected}"
+    assert_group_table_matches("risk_assessment", computed)

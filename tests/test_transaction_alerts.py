@@ -1,6 +1,5 @@
 """Property tests of the transaction_alerts generator: the injected effects and their sizes."""
 
-import re
 
 import numpy as np
 import pandas as pd
@@ -10,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 from rail import datasets
 from rail.datasets.transactions import FEATURES, corridor_share_of_launderers, rule_alerts
-from tests.paths import ROOT
+from tests.datasheets import assert_group_table_matches
 
 MILLION = 1_000_000
 # Four standard errors: a figure this far from its stated size is a defect, not chance (the
@@ -183,7 +182,6 @@ def test_bad_effects_raise_clear_errors(effects, message):
 
 
 def test_datasheet_figures_match_the_committed_data():
-    sheet = (ROOT / "datasets" / "transaction_alerts.md").read_text(encoding="utf-8")
     accounts = datasets.load("transaction_alerts")
     computed = {}
     for group in ("A", "B"):
@@ -197,8 +195,4 @@ def test_datasheet_figures_match_the_committed_data():
             "alert rate": f"{g['rule_alert'].mean():.4f}",
             "alerts that are not laundering": f"{1 - alerted['laundering'].mean():.3f}",
         }
-    for measure in computed["A"]:
-        row = re.search(rf"^\| {re.escape(measure)} \| (\S+) \| (\S+) \|$", sheet, re.MULTILINE)
-        assert row, f"the datasheet's table has no row {measure!r}"
-        expected = (computed["A"][measure], computed["B"][measure])
-        assert row.groups() == expected, f"datasheet {measure}: {row.groups()}, data {expected}"
+    assert_group_table_matches("transaction_alerts", computed)

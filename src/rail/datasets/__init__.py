@@ -6,7 +6,7 @@ each has a datasheet (``datasets/<name>.md``).
 
 >>> from rail import datasets
 >>> datasets.names()[:3]
-['anpr_alerts', 'deepfake_detector_scores', 'face_match_scores']
+['anpr_alerts', 'burglary_cases', 'deepfake_detector_scores']
 >>> alerts = datasets.load("anpr_alerts")                   # the committed copy
 >>> other = datasets.generate("anpr_alerts", seed=7)        # a fresh draw
 """

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from rail.datasets.anpr import generate_anpr_alerts
+from rail.datasets.cases import generate_burglary_cases
 from rail.datasets.deepfakes import generate_deepfake_detector_scores
 from rail.datasets.faces import generate_face_match_scores
 from rail.datasets.patrol import generate_patrol_city
@@ -110,6 +111,15 @@ _REGISTRY: dict[str, DatasetSpec] = {
             summary="Module 06: a deepfake detector's scores on real and synthetic media, "
             "seen and unseen generators, compression",
             unit="media items",
+        ),
+        DatasetSpec(
+            name="burglary_cases",
+            generator=generate_burglary_cases,
+            rows=20_000,
+            seed=2026,
+            summary="Module 07: reported burglaries a vendor's system would prioritise; an audit "
+            "sample with outcomes and a shifted deployment sample without",
+            unit="cases (audit and deployment samples together)",
         ),
     )
 }

@@ -354,6 +354,36 @@ def test_html_is_self_contained_and_escapes_the_data():
         assert src.startswith("data:image/png;base64,")
 
 
+def test_the_auditors_conclusions_follow_the_summary_escaped_text_lists_and_tables():
+    frame = decisions_with_three_groups().dropna()
+    report = audit_report(frame, groups=["group"], label="outcome", score="flagged")
+    assert "The auditor" not in report.to_html()  # no section until a conclusion is added
+    claims = pd.DataFrame({"verdict": ["holds", "does <not> hold"]},
+                          index=pd.Index(["AUC 0.75", "calibrated"], name="claim"))
+    returned = report.add_conclusion("Recommendation", "Do not deploy.\n\n- first & one\n"
+                                     "- second").add_conclusion("Claims", claims)
+    assert returned is report
+    html = report.to_html()
+    assert html.index('id="summary"') < html.index('id="conclusions"') < html.index('id="data"')
+    assert "<h2>The auditor&#x27;s conclusions</h2>" in html
+    assert "<h3>Recommendation</h3><p>Do not deploy.</p><ul><li>first &amp; one</li>" in html
+    assert "<th>claim</th><th>verdict</th>" in html and "does &lt;not&gt; hold" in html
+    assert html.index("<h3>Recommendation</h3>") < html.index("<h3>Claims</h3>")
+
+
+@pytest.mark.parametrize(("heading", "content", "message"), [
+    ("", "text", "needs a heading"),
+    ("Claims", "  ", "needs text or a table"),
+    ("Claims", pd.DataFrame(), "is empty"),
+    ("Claims", 3, "needs text or a table"),
+])
+def test_a_conclusion_without_heading_or_content_is_refused(heading, content, message):
+    report = audit_report(decisions_with_three_groups().dropna(), groups=["group"],
+                          label="outcome", score="flagged")
+    with pytest.raises(AuditInputError, match=message):
+        report.add_conclusion(heading, content)
+
+
 def test_same_table_same_report_byte_for_byte(risk, risk_report, tmp_path):
     again = audit_report(risk, groups=["group", "sex"], name="risk_assessment", **RISK)
     assert again.to_html() == risk_report.to_html()
@@ -410,6 +440,23 @@ def test_transaction_alerts_group_b_is_flagged_seven_times_as_often():
 
 
 # --- command line -------------------------------------------------------------------------
+
+def test_burglary_cases_vendor_misses_more_of_group_bs_solved_cases():
+    from rail.vendors import solvability
+
+    cases = datasets.load("burglary_cases")
+    audit = cases[cases["sample"] == "audit"].assign(score=lambda f: solvability.predict(f))
+    report = audit_report(audit, label="solved", score="score", threshold=0.5,
+                          groups=["victim_group", "victim_age_band"])
+    row = disparity_of(report, "victim_group", "B", "false negative rate")
+    assert row["verdict"] == "beyond tolerance" and row["low"] > 0.05
+    assert (report.base_rates.query("grouping == 'victim_group'")["verdict"]
+            == "within tolerance").all()
+    # The deployment sample has no outcomes: every row is left out, and the audit says so.
+    with pytest.raises(AuditInputError, match="no row has both a label"):
+        audit_report(cases[cases["sample"] == "deployment"].assign(score=0.5), label="solved",
+                     score="score", threshold=0.5, groups=["victim_group"])
+
 
 def test_cli_writes_the_report_and_exits_0(tmp_path, capsys):
     out = tmp_path / "report.html"

@@ -43,6 +43,10 @@ CITED = {
         # A section number: Regulation B, 12 CFR 1002.9 (adverse action notices).
         "1002.9",
     },
+    "modules/07-audit-capstone/lesson.ipynb": {
+        # The rule of thumb for the population stability index (Yurdakul, 2018).
+        "0.1", "0.25",
+    },
     "modules/05-biometric-evaluation/lesson.ipynb": {
         # Grother, Ngan and Hanaoka (2019), NISTIR 8280: millions of images and of people.
         "18.27", "8.49",

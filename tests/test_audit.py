@@ -303,6 +303,19 @@ def test_bad_input_raises_a_clear_message(change, message):
         audit_report(frame, **{**GOOD, **change})
 
 
+@pytest.mark.parametrize("name", ["label", "score", "decision", "weight", "band"])
+def test_a_group_column_with_a_working_column_name_is_refused_not_misread(name):
+    # Before: a group called "score" was silently replaced by the scores (one group per
+    # value), and "band", "label", "decision" or "weight" crashed inside pandas.
+    frame = decisions_with_three_groups().dropna().rename(columns={"group": name})
+    with pytest.raises(AuditInputError, match=rf"group column\(s\) \['{name}'\] have a name "
+                       rf"the audit uses .* rename them first"):
+        audit_report(frame, label="outcome", score="flagged", groups=[name])
+    renamed = frame.rename(columns={name: f"{name}_group"})
+    report = audit_report(renamed, label="outcome", score="flagged", groups=[f"{name}_group"])
+    assert set(report.rates["group"]) == {"All", "A", "B", "C"}
+
+
 def test_an_empty_table_is_refused():
     with pytest.raises(AuditInputError, match="the table has no rows"):
         audit_report(pd.DataFrame({"outcome": [], "flagged": [], "group": []}), **GOOD)

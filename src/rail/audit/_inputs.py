@@ -24,6 +24,9 @@ READABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 BINARY_VALUES = {0, 1}
 
+RESERVED_NAMES = ("label", "score", "decision", "weight", "band")
+"""Names the audit gives its own working columns; a group column cannot have one of them."""
+
 
 class AuditInputError(ValueError):
     """The table or the settings of an audit cannot give honest figures; the message says why."""
@@ -147,7 +150,8 @@ def check_decisions(frame: pd.DataFrame, *, label: str, score: str, groups: list
     Raises
     ------
     AuditInputError
-        If a column is missing or named twice, the table is empty, the label is not 0/1, the
+        If a column is missing or named twice, a group column has one of the
+        :data:`RESERVED_NAMES`, the table is empty, the label is not 0/1, the
         score is not numeric, the score is not 0/1 and no threshold is given, or no row is
         left once rows with a missing label or score are left out.
     """
@@ -159,6 +163,13 @@ def check_decisions(frame: pd.DataFrame, *, label: str, score: str, groups: list
         raise AuditInputError(
             f"column(s) {repeated} named more than once: the label, the score and each group "
             "column must be different columns"
+        )
+    clashing = [c for c in groups if c in RESERVED_NAMES]
+    if clashing:
+        raise AuditInputError(
+            f"group column(s) {clashing} have a name the audit uses for its own working columns "
+            f"({', '.join(RESERVED_NAMES)}); rename them first, e.g. "
+            f"frame.rename(columns={{{clashing[0]!r}: {clashing[0] + '_group'!r}}})"
         )
     absent = [c for c in wanted if c not in frame.columns]
     if absent:

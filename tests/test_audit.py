@@ -316,6 +316,12 @@ def test_a_group_column_with_a_working_column_name_is_refused_not_misread(name):
     assert set(report.rates["group"]) == {"All", "A", "B", "C"}
 
 
+def test_a_group_called_all_is_refused_not_merged_with_everyone():
+    frame = decisions_with_three_groups().dropna().replace({"group": {"C": "All"}})
+    with pytest.raises(AuditInputError, match=r"has a group called 'All', the name the report"):
+        audit_report(frame, label="outcome", score="flagged", groups=["group"])
+
+
 def test_an_empty_table_is_refused():
     with pytest.raises(AuditInputError, match="the table has no rows"):
         audit_report(pd.DataFrame({"outcome": [], "flagged": [], "group": []}), **GOOD)

@@ -24,6 +24,9 @@ READABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 BINARY_VALUES = {0, 1}
 
+OVERALL_GROUP = "All"
+"""The name of the row for everyone together; no group may be called this."""
+
 RESERVED_NAMES = ("label", "score", "decision", "weight", "band")
 """Names the audit gives its own working columns; a group column cannot have one of them."""
 
@@ -195,6 +198,12 @@ def check_decisions(frame: pd.DataFrame, *, label: str, score: str, groups: list
                 f"in a group of their own called {MISSING_GROUP!r}."
             )
         table[column] = values.astype("string").fillna(MISSING_GROUP).astype(str)
+        if (table[column] == OVERALL_GROUP).any():
+            raise AuditInputError(
+                f"the group column {column!r} has a group called {OVERALL_GROUP!r}, the name the "
+                "report gives everyone together; recode it first, e.g. "
+                f"frame[{column!r}] = frame[{column!r}].replace({{'All': 'All (group)'}})"
+            )
 
     unusable = frame[label].isna() | frame[score].isna()
     if unusable.any():

@@ -47,6 +47,7 @@ td.inconclusive { background: #fdf6d8; }
 img { max-width: 100%; }
 div.wide { overflow-x: auto; }
 dt { font-weight: bold; margin-top: .5rem; }
+table.words th { text-align: left; }
 """
 
 NOT_AVAILABLE = "n/a"
@@ -351,7 +352,7 @@ def _conclusions(report: AuditReport) -> str:
             rows = [[(str(i), "text"), *[(str(v), "text") for v in row]]
                     for i, row in zip(content.index, content.itertuples(index=False),
                                       strict=True)]
-            parts.append(_table(header, rows))
+            parts.append(_table(header, rows).replace("<table>", '<table class="words">', 1))
         else:
             parts.append(_paragraphs(content))
     return "".join(parts)

@@ -258,6 +258,35 @@ def _biometric_evaluation() -> HardCoded:
     )
 
 
+def _synthetic_media() -> HardCoded:
+    run = _solution_namespace("06-synthetic-media", "cllr_bits")
+    items, reference, system = run["items"], run["reference"], run["SMALL_SYSTEM"]
+    aucs = {str(level): {str(f): float(v) for f, v in column.items()}
+            for level, column in run["auc_table"](items).items()}
+    ece = run["ece"](items["synthetic"], items["score"])
+    recalibrated = [float(p) for p in run["recalibrated_probability"](
+        reference["synthetic"], reference["score"], [0.1, 0.5, run["CASE_SCORE"]])]
+    log10_lr = run["case_log10_lr"](reference, run["CASE_SCORE"])
+    cllr = run["cllr_bits"](system["log10_lr"], system["synthetic"])
+    return HardCoded(
+        answers={
+            "auc_table": f"def auc_table(frame):\n    return pd.DataFrame({aucs!r})",
+            "ece": f"def ece(labels, scores, bins=10):\n    return {ece!r}",
+            "recalibrated_probability": (
+                "def recalibrated_probability(reference_labels, reference_scores, scores):\n"
+                f"    return np.array({recalibrated!r})"
+            ),
+            "case_log10_lr": (
+                f"def case_log10_lr(reference_frame, case_score):\n    return {log10_lr!r}\n\n\n"
+                f"CASE_LOG10_LR = {log10_lr!r}\nCASE_SUPPORTS = 'H1'"
+            ),
+            "cllr_bits": f"def cllr_bits(log10_lrs, labels):\n    return {cllr!r}",
+        },
+        caught=frozenset({"test_auc_table", "test_ece", "test_recalibrated_probability",
+                          "test_case_log10_lr", "test_cllr_bits"}),
+    )
+
+
 HARD_CODED: dict[str, Callable[[], HardCoded]] = {
     "00-orientation": _orientation,
     "01-data-and-bias": _data_and_bias,
@@ -265,4 +294,5 @@ HARD_CODED: dict[str, Callable[[], HardCoded]] = {
     "03-bias-mitigation": _bias_mitigation,
     "04-transparency": _transparency,
     "05-biometric-evaluation": _biometric_evaluation,
+    "06-synthetic-media": _synthetic_media,
 }

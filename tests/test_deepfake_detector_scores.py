@@ -86,6 +86,13 @@ def test_scores_are_over_confident_by_the_score_scale(million):
     assert latent.std() == pytest.approx(1.0, abs=0.01)
 
 
+def test_low_scores_are_far_too_low_on_the_default_mix(million):
+    # The datasheet: about a quarter of the items scored below 0.1 are synthetic.
+    low = million[million["score"] < 0.1]
+    assert low["score"].mean() < 0.05
+    assert 0.2 < low["synthetic"].mean() < 0.27
+
+
 def test_effects_can_be_switched_off():
     frame = datasets.generate("deepfake_detector_scores", rows=200_000, seed=11,
                               separation_unseen=2.5, compression_loss=0.0, group_b_shift=0.0)

@@ -19,8 +19,9 @@ How an item is drawn (binormal on a latent scale, so every effect has an exact s
    ``1 - compression_loss / 2`` for light compression. The AUC of the detector within a cell
    is therefore ``Phi(d / sqrt(2))`` (binormal model), and real items of group B outrank real
    items of group A with probability ``Phi(group_b_shift / sqrt(2))``.
-5. ``score = 1 / (1 + exp(-score_scale * latent))``: with ``score_scale`` above 1 the scores
-   are over-confident (not calibrated probabilities), as many detectors' are.
+5. ``score = 1 / (1 + exp(-score_scale * latent))``. The scores are not calibrated
+   probabilities, as many detectors' are not: with the defaults, items scored near 0 are
+   synthetic far more often than the score says (fakes of unseen families score low).
 
 The defaults are teaching choices shaped like the published finding that detectors do well on
 fakes like those they were trained on and much worse on new ones; they are not estimates of any
@@ -107,7 +108,8 @@ def generate_deepfake_detector_scores(
         How much higher (latent standard deviations) real items of group B score than real
         items of group A: more false alarms on group B at any threshold.
     score_scale:
-        Slope of the logistic map from latent output to score; above 1, over-confident scores.
+        Slope of the logistic map from latent output to score: how far the scores spread
+        towards 0 and 1 (it does not change their order).
 
     Returns
     -------

@@ -1,0 +1,1 @@
+"""Vendors' systems audited in module 07: each an opaque predict function and its model card."""

@@ -17,11 +17,13 @@ import pytest
 from nbclient import NotebookClient
 
 from rail.audit._metrics import INTERSECTION
+from tests.course import Course
 from tests.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
-SOLUTION = ROOT / "solutions" / "07-audit-capstone" / "assignment.ipynb"
+MODULE = "07-audit-capstone"
+SOLUTION = ROOT / "solutions" / MODULE / "assignment.ipynb"
 
 DUMP = """
 import json as _json
@@ -51,7 +53,7 @@ def executed(tmp_path_factory):
                    resources={"metadata": {"path": str(folder)}}).execute()
     printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
     html = (folder / "audit_report.html").read_text(encoding="utf-8")
-    return json.loads(printed), html
+    return json.loads(printed), html, folder
 
 
 def _cells(row: str) -> list[str]:
@@ -70,7 +72,7 @@ def _three(value: float) -> str:
 
 
 def test_key_figures_are_the_computed_values(executed):
-    values, html = executed
+    values, html, _ = executed
     shown = {row[0]: row[1] for row in _table_after(html, "<h2>Key figures</h2>")}
     recall, low, high = values["recall"]
     expected = {
@@ -93,7 +95,7 @@ def test_key_figures_are_the_computed_values(executed):
 
 
 def test_claims_table_is_the_computed_check(executed):
-    values, html = executed
+    values, html, _ = executed
     heading = "<h2>" + escape("The vendor's claims against the audit sample") + "</h2>"
     shown = [(row[0], row[2], row[3]) for row in _table_after(html, heading)]
     assert shown == [(claim, _three(measured), "yes" if holds else "no")
@@ -103,7 +105,7 @@ def test_claims_table_is_the_computed_check(executed):
 
 def test_first_pass_error_rates_agree_with_the_solution(executed):
     """rail.audit's own tables show the same false negative rates the trainee computed."""
-    values, html = executed
+    values, html, _ = executed
     intersection = f"<h3>By ethnic_group{INTERSECTION}sex</h3>"
     for heading, rates in (("<h3>By ethnic_group</h3>", values["fnr_by_group"]),
                            (intersection, values["fnr_at_intersection"])):
@@ -116,7 +118,7 @@ def test_first_pass_error_rates_agree_with_the_solution(executed):
 
 
 def test_every_judgement_is_in_the_report_and_none_is_missing(executed):
-    values, html = executed
+    values, html, _ = executed
     assert values["missing"] == [] and "Not written" not in html
     text = unescape(re.sub(r"<[^>]+>", " ", html))
     words = " ".join(text.split())
@@ -124,3 +126,17 @@ def test_every_judgement_is_in_the_report_and_none_is_missing(executed):
         for line in written.strip().splitlines():
             line = line.strip().removeprefix("- ")
             assert " ".join(line.split()) in words, line[:60]
+
+
+def test_the_report_is_submitted_and_collected_with_the_notebook(executed, tmp_path):
+    """nbgrader submits the whole assignment folder, so the report beside the notebook
+    reaches the instructor's submitted/ folder (the grader never modifies it)."""
+    folder = executed[2]
+    course = Course(tmp_path)
+    course.release(MODULE)
+    notebook = course.fetch(MODULE, "trainee")
+    shutil.copy(folder / "audit_report.html", notebook.parent / "audit_report.html")
+    course.submit(MODULE, "trainee")
+    course.nbgrader("collect", MODULE)
+    collected = tmp_path / "submitted" / "trainee" / MODULE / "audit_report.html"
+    assert collected.read_bytes() == (folder / "audit_report.html").read_bytes()

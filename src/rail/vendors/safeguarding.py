@@ -105,11 +105,13 @@ def card_markdown() -> str:
     """:data:`MODEL_CARD` as Markdown, in the sections of Mitchell et al. (2019), to display."""
     card = MODEL_CARD
     return model_card(f"{card['name']} {card['version']}, by {card['vendor']}", {
-        "Model details": f"{card['output']}; threshold {card['threshold']:g}. Inputs: "
+        "Model details": f"Version {card['version']}. Output: {card['output']}; threshold "
+                         f"{card['threshold']:g}. Inputs: "
                          + ", ".join(f"`{name}`" for name in card["inputs"]) + ".",
         "Intended use": card["intended_use"],
         "Factors": card["protected_attributes"],
-        "Metrics": card["outcome"],
+        "Metrics": f"Recall, precision and flag rate at the threshold, for the outcome "
+                   f"{card['outcome']}.",
         "Evaluation data": card["evaluation_data"],
         "Training data": card["training_data"],
         "Quantitative analyses": [f"**{key}**: {claim['text']}"

@@ -287,6 +287,46 @@ def _synthetic_media() -> HardCoded:
     )
 
 
+def _audit_capstone() -> HardCoded:
+    run = _solution_namespace("07-audit-capstone", "strongest_proxy")
+    reports, deployment, features = run["reports"], run["deployment"], run["FEATURES"]
+    recall = run["recall_with_interval"](reports[run["OUTCOME"]], reports["flagged"])
+    fnr = {spec: {str(k): float(v) for k, v in run["fnr_by_group"](reports, list(spec)).items()}
+           for spec in (("ethnic_group",), ("ethnic_group", "sex"))}
+    claims = {claim["metric"]: run["check_claim"](reports, claim)
+              for claim in run["CARD"]["claims"].values()}
+    shift = {str(k): float(v) for k, v in
+             run["shift_by_feature"](reports, deployment, features).items()}
+    proxy = run["strongest_proxy"](reports, "ethnic_group", "minority", features)
+    return HardCoded(
+        answers={
+            "recall_with_interval": (
+                f"def recall_with_interval(harmed, flagged):\n    return {recall!r}"
+            ),
+            "fnr_by_group": (
+                "def fnr_by_group(frame, columns):\n"
+                "    spec = (columns,) if isinstance(columns, str) else tuple(columns)\n"
+                f"    return pd.Series({fnr!r}[spec])\n\n\n"
+                "def largest_gap(rates):\n    return float(rates.max() - rates.min())"
+            ),
+            "check_claim": (
+                f"def check_claim(frame, claim):\n    return {claims!r}[claim['metric']]\n\n\n"
+                "FAILING_CLAIM = 'equal_recall'"
+            ),
+            "shift_by_feature": (
+                "def shift_by_feature(reference, new, features):\n"
+                f"    return pd.Series({shift!r})"
+            ),
+            "strongest_proxy": (
+                "def strongest_proxy(frame, group_column, member, features):\n"
+                f"    return {proxy!r}"
+            ),
+        },
+        caught=frozenset({"test_recall_with_interval", "test_fnr_by_group", "test_check_claim",
+                          "test_shift_by_feature", "test_strongest_proxy"}),
+    )
+
+
 HARD_CODED: dict[str, Callable[[], HardCoded]] = {
     "00-orientation": _orientation,
     "01-data-and-bias": _data_and_bias,
@@ -295,4 +335,5 @@ HARD_CODED: dict[str, Callable[[], HardCoded]] = {
     "04-transparency": _transparency,
     "05-biometric-evaluation": _biometric_evaluation,
     "06-synthetic-media": _synthetic_media,
+    "07-audit-capstone": _audit_capstone,
 }

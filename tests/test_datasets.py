@@ -16,8 +16,8 @@ from tests.paths import ROOT
 def test_registry_lists_every_committed_dataset_and_datasheet():
     assert datasets.names() == [
         "anpr_alerts", "burglary_cases", "deepfake_detector_scores", "face_match_scores",
-        "patrol_city",
-        "risk_assessment", "transaction_alerts"]
+        "patrol_city", "risk_assessment", "safeguarding_audit", "safeguarding_deployment",
+        "transaction_alerts"]
     for name in datasets.names():
         assert (ROOT / "datasets" / f"{name}.csv").is_file()
         sheet = (ROOT / "datasets" / f"{name}.md").read_text(encoding="utf-8")

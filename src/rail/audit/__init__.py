@@ -13,6 +13,7 @@ and the questions the numbers cannot answer, for the human part of the audit. Se
 >>> html = report.to_html()
 """
 
+from rail.audit._filled import FilledReport, fill_report
 from rail.audit._inputs import MISSING_GROUP, AuditInputError, Source, read_table
 from rail.audit._report import (
     DEFAULT_MIN_GROUP_SIZE,
@@ -33,7 +34,9 @@ __all__ = [
     "AuditInputError",
     "AuditReport",
     "AuditSettings",
+    "FilledReport",
     "Source",
     "audit_report",
+    "fill_report",
     "read_table",
 ]

@@ -18,6 +18,10 @@ from rail.datasets.deepfakes import generate_deepfake_detector_scores
 from rail.datasets.faces import generate_face_match_scores
 from rail.datasets.patrol import generate_patrol_city
 from rail.datasets.risk import generate_risk_assessment
+from rail.datasets.safeguarding import (
+    generate_safeguarding_audit,
+    generate_safeguarding_deployment,
+)
 from rail.datasets.transactions import generate_transaction_alerts
 
 DATA_DIR_ENV = "RAIL_DATA_DIR"
@@ -120,6 +124,24 @@ _REGISTRY: dict[str, DatasetSpec] = {
             summary="Module 07: reported burglaries a vendor's system would prioritise; an audit "
             "sample with outcomes and a shifted deployment sample without",
             unit="cases (audit and deployment samples together)",
+        ),
+        DatasetSpec(
+            name="safeguarding_audit",
+            generator=generate_safeguarding_audit,
+            rows=10_000,
+            seed=2026,
+            summary="Module 07 assignment: past safeguarding reports of the audit area, with "
+            "outcome, for auditing a vendor's flagging system",
+            unit="reports",
+        ),
+        DatasetSpec(
+            name="safeguarding_deployment",
+            generator=generate_safeguarding_deployment,
+            rows=6_000,
+            seed=2027,
+            summary="Module 07 assignment: reports of the deployment area and a later period, "
+            "shifted, without outcomes",
+            unit="reports",
         ),
     )
 }

@@ -373,36 +373,6 @@ def test_html_is_self_contained_and_escapes_the_data():
         assert src.startswith("data:image/png;base64,")
 
 
-def test_the_auditors_conclusions_follow_the_summary_escaped_text_lists_and_tables():
-    frame = decisions_with_three_groups().dropna()
-    report = audit_report(frame, groups=["group"], label="outcome", score="flagged")
-    assert "The auditor" not in report.to_html()  # no section until a conclusion is added
-    claims = pd.DataFrame({"verdict": ["holds", "does <not> hold"]},
-                          index=pd.Index(["AUC 0.75", "calibrated"], name="claim"))
-    returned = report.add_conclusion("Recommendation", "Do not deploy.\n\n- first & one\n"
-                                     "- second").add_conclusion("Claims", claims)
-    assert returned is report
-    html = report.to_html()
-    assert html.index('id="summary"') < html.index('id="conclusions"') < html.index('id="data"')
-    assert "<h2>The auditor&#x27;s conclusions</h2>" in html
-    assert "<h3>Recommendation</h3><p>Do not deploy.</p><ul><li>first &amp; one</li>" in html
-    assert "<th>claim</th><th>verdict</th>" in html and "does &lt;not&gt; hold" in html
-    assert html.index("<h3>Recommendation</h3>") < html.index("<h3>Claims</h3>")
-
-
-@pytest.mark.parametrize(("heading", "content", "message"), [
-    ("", "text", "needs a heading"),
-    ("Claims", "  ", "needs text or a table"),
-    ("Claims", pd.DataFrame(), "is empty"),
-    ("Claims", 3, "needs text or a table"),
-])
-def test_a_conclusion_without_heading_or_content_is_refused(heading, content, message):
-    report = audit_report(decisions_with_three_groups().dropna(), groups=["group"],
-                          label="outcome", score="flagged")
-    with pytest.raises(AuditInputError, match=message):
-        report.add_conclusion(heading, content)
-
-
 def test_same_table_same_report_byte_for_byte(risk, risk_report, tmp_path):
     again = audit_report(risk, groups=["group", "sex"], name="risk_assessment", **RISK)
     assert again.to_html() == risk_report.to_html()

@@ -79,3 +79,14 @@ def test_unwritable_path_is_a_clear_error(first_pass, tmp_path):
     filled = fill_report(first_pass, title="Audit", figures={}, judgements={})
     with pytest.raises(AuditInputError, match="cannot write"):
         filled.write(blocker / "report.html")
+
+
+def test_a_table_of_words_has_left_aligned_headings_and_a_table_of_numbers_does_not(first_pass):
+    words = pd.DataFrame({"claim": ["AUC 0.75"], "verdict": ["holds"]})
+    numbers = pd.DataFrame({"group": ["A"], "rate": [0.25]})
+    html = fill_report(first_pass, title="T", figures={}, judgements={},
+                       tables={"Claims": words, "Rates": numbers}).to_html()
+    claims = html[html.index("<h2>Claims</h2>"):html.index("<h2>Rates</h2>")]
+    rates = html[html.index("<h2>Rates</h2>"):]
+    assert '<table class="words">' in claims
+    assert '<table class="words">' not in rates.split("</table>")[0]

@@ -85,7 +85,10 @@ def _frame_html(frame: pd.DataFrame) -> str:
 
     rows = [[(cell(v), "text" if isinstance(v, str) else "") for v in row]
             for row in frame.itertuples(index=False, name=None)]
-    return _table([str(c) for c in frame.columns], rows)
+    table = _table([str(c) for c in frame.columns], rows)
+    if all(isinstance(v, str) for v in frame.to_numpy().ravel()):
+        table = table.replace("<table>", '<table class="words">', 1)  # left-aligned headings
+    return table
 
 
 @dataclass

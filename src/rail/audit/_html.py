@@ -328,36 +328,6 @@ def _small(report: AuditReport) -> str:
     return "".join(parts)
 
 
-def _paragraphs(text: str) -> str:
-    """Blank-line separated paragraphs; runs of lines starting with ``- `` become a list."""
-    parts = []
-    for block in text.strip().split("\n\n"):
-        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
-        items = [line[2:] for line in lines if line.startswith("- ")]
-        if items and len(items) == len(lines):
-            parts.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
-        else:
-            parts.append(f"<p>{escape(' '.join(lines))}</p>")
-    return "".join(parts)
-
-
-def _conclusions(report: AuditReport) -> str:
-    parts = ["<p>The auditor's judgements: what the figures mean for the decision, and what "
-             "they cannot show. They rest on the evidence in this report and on the sources "
-             "the auditor names.</p>"]
-    for heading, content in report.conclusions:
-        parts.append(f"<h3>{escape(heading)}</h3>")
-        if isinstance(content, pd.DataFrame):
-            header = [str(content.index.name or ""), *map(str, content.columns)]
-            rows = [[(str(i), "text"), *[(str(v), "text") for v in row]]
-                    for i, row in zip(content.index, content.itertuples(index=False),
-                                      strict=True)]
-            parts.append(_table(header, rows).replace("<table>", '<table class="words">', 1))
-        else:
-            parts.append(_paragraphs(content))
-    return "".join(parts)
-
-
 def _questions(report: AuditReport) -> str:
     return "<ol>" + "".join(f"<li><b>{escape(q)}</b> {escape(why)}</li>"
                             for q, why in report.questions) + "</ol>"
@@ -377,20 +347,13 @@ SECTIONS = (
 """(anchor, heading, renderer) of each section, in order."""
 
 
-CONCLUSIONS = ("conclusions", "The auditor's conclusions", _conclusions)
-"""The section of :meth:`AuditReport.add_conclusion`, after the summary when there is one."""
-
-
 def render(report: AuditReport) -> str:
     """The whole report as an HTML document (a string)."""
     title = f"First-pass audit of {report.source.name}"
-    sections = list(SECTIONS)
-    if report.conclusions:
-        sections.insert(1, CONCLUSIONS)
     contents = "".join(f'<li><a href="#{anchor}">{escape(heading)}</a></li>'
-                       for anchor, heading, _ in sections)
+                       for anchor, heading, _ in SECTIONS)
     body = "".join(f'<section id="{anchor}"><h2>{escape(heading)}</h2>{make(report)}</section>'
-                   for anchor, heading, make in sections)
+                   for anchor, heading, make in SECTIONS)
     references = "".join(f"<li>{escape(r)}</li>" for r in REFERENCES)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'

@@ -111,9 +111,6 @@ class AuditReport:
         (question, why) pairs for the human part of the audit.
     figures:
         Title -> PNG image as base64 text.
-    conclusions:
-        (heading, text or table) pairs the auditor adds with :meth:`add_conclusion`: the
-        judgements the figures cannot make, printed after the summary.
     """
 
     settings: AuditSettings
@@ -128,24 +125,6 @@ class AuditReport:
     score_banded: bool
     questions: list[tuple[str, str]]
     figures: dict[str, str] = field(default_factory=dict)
-    conclusions: list[tuple[str, str | pd.DataFrame]] = field(default_factory=list)
-
-    def add_conclusion(self, heading: str, content: str | pd.DataFrame) -> AuditReport:
-        """Add the auditor's judgement under ``heading``: text or a table; returns the report.
-
-        Text is split into paragraphs at blank lines; lines that start with ``- `` become a
-        list. A table is printed with its index as the first column. Everything is escaped.
-        Conclusions appear in the order they are added, in a section after the summary.
-        """
-        if not isinstance(heading, str) or not heading.strip():
-            raise AuditInputError("a conclusion needs a heading (non-empty text)")
-        if isinstance(content, pd.DataFrame):
-            if content.empty:
-                raise AuditInputError(f"the table for conclusion {heading!r} is empty")
-        elif not isinstance(content, str) or not content.strip():
-            raise AuditInputError(f"conclusion {heading!r} needs text or a table")
-        self.conclusions.append((heading.strip(), content))
-        return self
 
     @property
     def findings(self) -> pd.DataFrame:

@@ -84,8 +84,13 @@ test: setup system-packages
 lint: setup
 	$(BIN)/ruff check src tests benchmarks deploy conftest.py nbgrader_config.py
 
+# What a solution writes beside itself when an instructor runs it in place (module 07's report
+# holds the model answers): deleted before nbgrader copies a module's folder to trainees.
+SOLUTION_OUTPUTS := audit_report.html
+
 exercises: setup
 	rm -rf exercises/*
+	rm -f $(foreach f,$(SOLUTION_OUTPUTS),solutions/*/$(f))
 	for module in $(MODULES); do $(BIN)/nbgrader generate_assignment "$$module" --force --quiet || exit 1; done
 
 datasets: setup
@@ -102,6 +107,7 @@ module-given:
 	@test -d "solutions/$(MODULE)" || { echo "No module '$(MODULE)'; the modules are: $(MODULES)"; exit 2; }
 
 release: setup module-given
+	rm -f $(foreach f,$(SOLUTION_OUTPUTS),solutions/$(MODULE)/$(f))
 	$(BIN)/nbgrader generate_assignment "$(MODULE)" --force --quiet
 	$(PY) -m rail.instructor budget "$(MODULE)"
 	$(BIN)/nbgrader release_assignment "$(MODULE)" --force

@@ -17,6 +17,9 @@ def _tree(folder) -> dict[str, bytes]:
 
 def test_make_exercises_and_datasets_leave_the_tree_unchanged(tmp_path):
     copy = copy_repository(tmp_path / "course")
+    # An instructor who ran module 07's solution in place left its report (the model answers)
+    # beside it; regenerating must not release it to trainees.
+    (copy / "solutions" / "07-audit-capstone" / "audit_report.html").write_text("model answers")
     venv = BIN.parent
     # -o: the environment running these tests is taken as installed; do not rebuild it.
     run_checked(

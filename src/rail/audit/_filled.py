@@ -21,7 +21,7 @@ import pandas as pd
 
 from rail.audit._html import REFERENCES, SECTIONS, STYLE, _interval, _number, _table
 from rail.audit._inputs import AuditInputError
-from rail.audit._report import AuditReport
+from rail.audit._report import AuditReport, write_html
 
 NOT_WRITTEN = "Not written: this part of the audit is missing."
 """Shown in place of a judgement that is empty or ``None``."""
@@ -152,13 +152,7 @@ class FilledReport:
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_html` to ``path`` (UTF-8) and return the path."""
-        path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(self.to_html(), encoding="utf-8")
-        except OSError as err:
-            raise AuditInputError(f"cannot write {str(path)!r}: {err.strerror or err}") from None
-        return path
+        return write_html(self.to_html(), path)
 
 
 def fill_report(first_pass: AuditReport, *, title: str, figures: Mapping[str, object],

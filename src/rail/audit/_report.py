@@ -147,13 +147,24 @@ class AuditReport:
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_html` to ``path`` (UTF-8) and return the path."""
-        path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(self.to_html(), encoding="utf-8")
-        except OSError as err:
-            raise AuditInputError(f"cannot write {str(path)!r}: {err.strerror or err}") from None
-        return path
+        return write_html(self.to_html(), path)
+
+
+def write_html(html: str, path: str | os.PathLike[str]) -> Path:
+    """Write a report's ``html`` to ``path`` (UTF-8, creating its folder); return the path.
+
+    Raises
+    ------
+    AuditInputError
+        If the file cannot be written; the message names the path and the reason.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    except OSError as err:
+        raise AuditInputError(f"cannot write {str(path)!r}: {err.strerror or err}") from None
+    return path
 
 
 def _groupings(groups: tuple[str, ...]) -> list[list[str]]:

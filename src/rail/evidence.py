@@ -36,18 +36,25 @@ SCORE_FLOOR = 1e-6
 """Scores are clipped to [SCORE_FLOOR, 1 - SCORE_FLOOR] before their logit is taken."""
 
 
-def _labels_and_scores(labels: object, scores: object) -> tuple[np.ndarray, np.ndarray]:
+def _labels_and_values(labels: object, values: object,
+                       name: str) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 labels and the float ``values`` (called ``name`` in messages) paired with them."""
     y = np.asarray(labels)
-    s = np.asarray(scores, dtype=float)
-    if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
-        raise ValueError("labels and scores must be one-dimensional and of the same length")
+    v = np.asarray(values, dtype=float)
+    if y.ndim != 1 or v.ndim != 1 or len(y) != len(v):
+        raise ValueError(f"labels and {name} must be one-dimensional and of the same length")
     if len(y) == 0:
-        raise ValueError("labels and scores are empty")
+        raise ValueError(f"labels and {name} are empty")
     if not set(np.unique(y)) <= {0, 1}:
         raise ValueError("labels must be 0 (real) or 1 (synthetic)")
+    return y.astype(int), v
+
+
+def _labels_and_scores(labels: object, scores: object) -> tuple[np.ndarray, np.ndarray]:
+    y, s = _labels_and_values(labels, scores, "scores")
     if not np.all(np.isfinite(s)):
         raise ValueError("scores must be finite numbers")
-    return y.astype(int), s
+    return y, s
 
 
 def _probabilities(labels: object, scores: object) -> tuple[np.ndarray, np.ndarray]:
@@ -218,18 +225,11 @@ class LikelihoodRatioModel:
 
 
 def _llr_data(log10_lrs: object, labels: object, what: str) -> LLRData:
-    y = np.asarray(labels)
-    llrs = np.asarray(log10_lrs, dtype=float)
-    if y.ndim != 1 or llrs.ndim != 1 or len(y) != len(llrs):
-        raise ValueError("log10 LRs and labels must be one-dimensional and of the same length")
-    if len(y) == 0:
-        raise ValueError("log10 LRs and labels are empty")
-    if not set(np.unique(y)) <= {0, 1}:
-        raise ValueError("labels must be 0 (real) or 1 (synthetic)")
+    y, llrs = _labels_and_values(labels, log10_lrs, "log10 LRs")
     if np.any(np.isnan(llrs)):
         raise ValueError("log10 LRs must be numbers (infinite is allowed, NaN is not)")
     _both_classes(y, what)
-    return LLRData(features=llrs, labels=y.astype(int))
+    return LLRData(features=llrs, labels=y)
 
 
 def cllr(log10_lrs: object, labels: object) -> float:
